@@ -1,0 +1,68 @@
+// dlmk command-line entry. Every command is a call of the library (cli/commands/*.ts).
+// Errors print as one clear paragraph; the stack trace only with --debug.
+import type { Command, CommandContext } from './command.ts';
+import { UsageError } from './command.ts';
+
+type Loader = () => Promise<{ default: Command }>;
+
+/** Lazily loaded so that `dlmk check` never pays for WebGPU start-up. */
+const commands: Record<string, { summary: string; load: Loader }> = {
+  // Each command file registers one line here.
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((k) => k.length));
+  return [
+    'usage: dlmk COMMAND [options]   (dlmk COMMAND --help for a command\'s options)',
+    '',
+    'commands:',
+    ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`),
+    '',
+    'global options: --debug (print stack traces)',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  const args = argv.filter((a) => a !== '--debug');
+  const ctx: CommandContext = {
+    argv: args.slice(1),
+    debug,
+    stdout: (s) => process.stdout.write(s.endsWith('\n') ? s : s + '\n'),
+    stderr: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n'),
+  };
+  const name = args[0];
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    ctx.stdout(help());
+    return name ? 0 : 2;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    const near = Object.keys(commands).find((k) => k.startsWith(name.slice(0, 2)));
+    ctx.stderr(`dlmk: unknown command '${name}'.${near ? ` Did you mean '${near}'?` : ''}\n\n${help()}`);
+    return 2;
+  }
+  try {
+    const cmd = (await entry.load()).default;
+    if (ctx.argv.includes('--help') || ctx.argv.includes('-h')) {
+      ctx.stdout(`${cmd.summary}\n\nusage: ${cmd.usage}`);
+      return 0;
+    }
+    return await cmd.run(ctx);
+  } catch (err) {
+    const e = err as Error;
+    if (err instanceof UsageError) {
+      ctx.stderr(`dlmk ${name}: ${e.message}`);
+      return err.code;
+    }
+    ctx.stderr(`dlmk ${name}: ${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message ?? String(err)}`);
+    if (debug) ctx.stderr(e?.stack ?? '');
+    else ctx.stderr('(run with --debug for the stack trace)');
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// A GPU device keeps the event loop alive; exit once output is flushed.
+process.stdout.write('', () => process.exit(code));

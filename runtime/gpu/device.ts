@@ -1,0 +1,109 @@
+// One WebGPU device per process, from Dawn through the `webgpu` npm package.
+// Facts this file relies on (shared/design/PERF-NOTES.md):
+//  - the object returned by create() must stay referenced while its device lives, or the process aborts;
+//  - requesting the adapter's maximum limits matters (storage bindings of 128 MiB, big workgroups);
+//  - the subgroup size follows LP_NATIVE_VECTOR_WIDTH on lavapipe (8 by default).
+import { create, globals } from 'webgpu';
+import { GpuUnavailableError } from './errors.ts';
+
+export interface Gpu {
+  readonly device: GPUDevice;
+  readonly adapter: GPUAdapter;
+  /** e.g. "mesa software llvmpipe ..." */
+  readonly description: string;
+  /** true for CPU implementations such as lavapipe/llvmpipe/SwiftShader. */
+  readonly isSoftware: boolean;
+  readonly features: ReadonlySet<string>;
+  readonly limits: GPUSupportedLimits;
+  /** Smallest subgroup size the adapter reports (0 when subgroups are unavailable). */
+  readonly subgroupMinSize: number;
+  readonly subgroupMaxSize: number;
+  readonly hasSubgroups: boolean;
+  readonly hasF16: boolean;
+  readonly hasTimestamps: boolean;
+}
+
+const wanted: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'] as GPUFeatureName[];
+
+// Held at module scope on purpose: see the first note above.
+let gpuRoot: GPU | undefined;
+let pending: Promise<Gpu> | undefined;
+let current: Gpu | undefined;
+
+const FIX =
+  'dlmk needs a WebGPU adapter. On a machine without a GPU driver, install Mesa\'s software Vulkan driver: ' +
+  'run `npm run bootstrap` as root (it installs mesa-vulkan-drivers and libvulkan1, from bookworm-backports on Debian 12), ' +
+  'or run `node scripts/probe-gpu.mjs` to see what Dawn reports.';
+
+async function open(): Promise<Gpu> {
+  Object.assign(globalThis, globals);
+  try {
+    gpuRoot = create([]);
+  } catch (err) {
+    throw new GpuUnavailableError(`could not load Dawn (the webgpu package): ${(err as Error).message}. ${FIX}`, 'dawn');
+  }
+  const adapter = await gpuRoot.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new GpuUnavailableError(`no WebGPU adapter was found. ${FIX}`, 'no-adapter');
+
+  const requiredLimits: Record<string, number> = {};
+  const limits = adapter.limits as unknown as Record<string, number>;
+  for (const key in limits) {
+    const v = limits[key];
+    if (typeof v === 'number') requiredLimits[key] = v;
+  }
+  const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
+  } catch (err) {
+    throw new GpuUnavailableError(`the WebGPU adapter refused to create a device: ${(err as Error).message}. ${FIX}`, 'device');
+  }
+  device.lost.then((info) => {
+    if (info.reason !== 'destroyed') console.error(`[dlmk] WebGPU device lost: ${info.message}`);
+    if (current?.device === device) {
+      current = undefined;
+      pending = undefined;
+    }
+  });
+  const info = adapter.info;
+  const description = `${info.vendor} ${info.architecture} ${info.description}`.replace(/\s+/g, ' ').trim();
+  const infoRec = info as unknown as Record<string, unknown>;
+  const subgroupMinSize = Number(infoRec['subgroupMinSize'] ?? 0);
+  const subgroupMaxSize = Number(infoRec['subgroupMaxSize'] ?? 0);
+  const features = new Set<string>([...device.features].map(String));
+  return {
+    device,
+    adapter,
+    description,
+    isSoftware: /llvmpipe|lavapipe|swiftshader|software/i.test(description),
+    features,
+    limits: device.limits,
+    subgroupMinSize,
+    subgroupMaxSize,
+    hasSubgroups: features.has('subgroups'),
+    hasF16: features.has('shader-f16'),
+    hasTimestamps: features.has('timestamp-query'),
+  };
+}
+
+/** The process's WebGPU device, created on first use. Throws GpuUnavailableError with a fix. */
+export function getGpu(): Promise<Gpu> {
+  if (current) return Promise.resolve(current);
+  if (!pending) {
+    pending = open().then(
+      (g) => (current = g),
+      (err) => {
+        pending = undefined;
+        throw err;
+      },
+    );
+  }
+  return pending;
+}
+
+/** Destroys the device (tests and CLI exit); a later getGpu() opens a new one. */
+export function releaseGpu(): void {
+  current?.device.destroy();
+  current = undefined;
+  pending = undefined;
+}

@@ -1,0 +1,83 @@
+// ajv validators for the JSON Schemas in specs/, compiled once, with JSON-path messages.
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface SchemaIssue {
+  /** JSON path of the offending value, e.g. `$.channels[1].operator`. */
+  path: string;
+  message: string;
+}
+
+/** A document that does not match its schema; `issues` lists each problem with its JSON path. */
+export class SpecValidationError extends Error {
+  override readonly name = 'SpecValidationError';
+  constructor(readonly what: string, readonly issues: SchemaIssue[]) {
+    super(`${what} is not valid:\n` + issues.map((i) => `  ${i.path}: ${i.message}`).join('\n'));
+  }
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const cache = new Map<string, ValidateFunction>();
+
+export function schemaPath(name: string): string {
+  return fileURLToPath(new URL(`./${name}.schema.json`, import.meta.url));
+}
+
+function validator(name: string): ValidateFunction {
+  let v = cache.get(name);
+  if (!v) {
+    v = ajv.compile(JSON.parse(readFileSync(schemaPath(name), 'utf8')));
+    cache.set(name, v);
+  }
+  return v;
+}
+
+function toPath(instancePath: string): string {
+  if (!instancePath) return '$';
+  return (
+    '$' +
+    instancePath
+      .split('/')
+      .slice(1)
+      .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : /^[A-Za-z_$][\w$]*$/.test(seg) ? `.${seg}` : `[${JSON.stringify(seg)}]`))
+      .join('')
+  );
+}
+
+/** Keeps the most specific messages: a failed `oneOf` usually repeats its branches' errors. */
+function summarise(errors: ErrorObject[]): SchemaIssue[] {
+  const out: SchemaIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if') continue;
+    let message = e.message ?? 'is invalid';
+    if (e.keyword === 'additionalProperties') message = `has an unknown property '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+    else if (e.keyword === 'required') message = `is missing the property '${(e.params as { missingProperty: string }).missingProperty}'`;
+    else if (e.keyword === 'enum') message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((x) => JSON.stringify(x)).join(', ')}`;
+    else if (e.keyword === 'const') message = `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
+    const issue = { path: toPath(e.instancePath), message };
+    const key = issue.path + '\u0000' + issue.message;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(issue);
+    }
+  }
+  if (out.length === 0 && errors.length) out.push({ path: toPath(errors[0]!.instancePath), message: errors[0]!.message ?? 'is invalid' });
+  return out;
+}
+
+/** Issues of `doc` against `specs/<name>.schema.json` (empty when valid). */
+export function checkAgainst(name: string, doc: unknown): SchemaIssue[] {
+  const v = validator(name);
+  return v(doc) ? [] : summarise(v.errors ?? []);
+}
+
+/** Throws SpecValidationError unless `doc` matches `specs/<name>.schema.json`. */
+export function assertValid<T>(name: string, doc: unknown, what = name): T {
+  const issues = checkAgainst(name, doc);
+  if (issues.length) throw new SpecValidationError(what, issues);
+  return doc as T;
+}

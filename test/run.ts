@@ -1,0 +1,77 @@
+// The test entry (`npm test`): runs every test/**/*.test.ts in its own process (a crash or a
+// hung GPU call then fails one file, not the suite) and ends with the line CI reads:
+// `N passed, N failed`.
+// Usage: tsx test/run.ts [SUBSTRING...]   (only files whose path contains one of the substrings)
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const filters = process.argv.slice(2);
+const perFileTimeoutMs = Number(process.env.DLMK_TEST_TIMEOUT_MS ?? 15 * 60 * 1000);
+
+function walk(dir: string, out: string[]): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    if (name === 'fixtures' || name === 'node_modules') continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const files = walk(join(root, 'test'), []).filter(
+  (f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)),
+);
+
+interface Counts { passed: number; failed: number; skipped: number }
+
+function runFile(file: string): Promise<Counts & { ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test', 'child.ts'), file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '0' },
+    });
+    let tail = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      tail = (tail + text).slice(-4096);
+      process.stdout.write(text.replace(/\n?@@dlmk-result .*\n?/g, '\n'));
+    });
+    const timer = setTimeout(() => {
+      console.error(`\n  timed out after ${perFileTimeoutMs / 1000}s: ${relative(root, file)}`);
+      child.kill('SIGKILL');
+    }, perFileTimeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const m = /@@dlmk-result (\{.*\})/.exec(tail);
+      const ms = Date.now() - t0;
+      if (!m) {
+        console.error(`\n  ${relative(root, file)} ended without a result (exit ${code ?? signal})`);
+        resolve({ passed: 0, failed: 1, skipped: 0, ms });
+        return;
+      }
+      resolve({ ...(JSON.parse(m[1]!) as Counts), ms });
+    });
+  });
+}
+
+const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+const timings: string[] = [];
+for (const file of files) {
+  const r = await runFile(file);
+  total.passed += r.passed;
+  total.failed += r.failed;
+  total.skipped += r.skipped;
+  timings.push(`${(r.ms / 1000).toFixed(1).padStart(7)}s  ${relative(root, file)}${r.failed ? '  FAILED' : ''}`);
+}
+console.log('\nfiles:\n' + timings.join('\n'));
+if (files.length === 0) {
+  console.log('no test files matched');
+  total.failed += 1;
+}
+console.log(`${total.passed} passed, ${total.failed} failed` + (total.skipped ? `, ${total.skipped} skipped` : ''));
+process.exit(total.failed ? 1 : 0);
