@@ -28,11 +28,12 @@ fn philox4x32_10(counter: vec4<u32>, key_in: vec2<u32>) -> vec4<u32> {
 }
 
 // A uniform in (0, 1) from two words: 48 random bits, never 0 or 1 exactly; values near 0
-// are resolved to 2^-48, so -log(u) reaches the far tail of an exponential.
+// are resolved to 2^-48, so -log(u) reaches the far tail of an exponential. Near 1 the sum
+// can round up to 1; it is clamped to the largest float below 1 (a 2^-25 sliver of mass).
 fn rand_open01(w0: u32, w1: u32) -> f32 {
   let hi = f32(w0 >> 8u);
   let lo = f32(w1 >> 8u) + 0.5;
-  return (hi + lo * 5.9604644775390625e-8) * 5.9604644775390625e-8;
+  return min((hi + lo * 5.9604644775390625e-8) * 5.9604644775390625e-8, 0.99999994039535522);
 }
 
 // An Exp(1) draw.
@@ -64,7 +65,7 @@ export function philox4x32_10(counter: readonly [number, number, number, number]
 export function randOpen01(w0: number, w1: number): number {
   const hi = (w0 >>> 8);
   const lo = (w1 >>> 8) + 0.5;
-  return Math.fround(Math.fround(hi + Math.fround(lo * 2 ** -24)) * 2 ** -24);
+  return Math.min(Math.fround(Math.fround(hi + Math.fround(lo * 2 ** -24)) * 2 ** -24), 1 - 2 ** -24);
 }
 
 /** A seed (any 53-bit integer) as a Philox key. */

@@ -53,7 +53,7 @@ test('WGSL Philox matches TypeScript bit for bit, and rand_open01 too', async ()
 test('rand_open01 resolves the tail near 0 to 2^-48', () => {
   assert.is(randOpen01(0, 0), 0.5 * 2 ** -48);
   assert.is(randOpen01(0, 0xffffffff), Math.fround((0xffffff + 0.5) * 2 ** -24) * 2 ** -24);
-  assert.ok(randOpen01(0xffffffff, 0xffffffff) < 1);
+  assert.is(randOpen01(0xffffffff, 0xffffffff), 1 - 2 ** -24);
 });
 
 test.run();
