@@ -1,0 +1,99 @@
+// text -> { ast, diagnostics }. Never throws: lexer errors, every syntax error found by the
+// recovering parser, and the (possibly partial) tree all come back as values.
+import { EOF, type IRecognitionException, type IToken, type ILexingError, type TokenType } from 'chevrotain';
+import { allTokens, Comment } from './lexer/index.ts';
+import { kernelLexer } from './lexer/index.ts';
+import { kernelParser } from './parser.ts';
+import { decode, explain } from './messages.ts';
+import { AstBuilder, tokenLoc } from './cst-to-ast.ts';
+import { diagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
+import type * as A from './ast.ts';
+
+const tokenTypes: Record<string, TokenType> = Object.fromEntries(allTokens.map((t) => [t.name, t]));
+
+export interface ParseResult {
+  ast: A.KernelFile;
+  diagnostics: Diagnostic[];
+}
+
+/** Line and column (1-based) of a 0-based offset. */
+function position(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function pointLoc(text: string, offset: number, length = 1): A.Loc {
+  const a = position(text, offset);
+  return { line: a.line, column: a.column, endLine: a.line, endColumn: a.column + length, offset, endOffset: offset + length };
+}
+
+/** Just after a token: where a missing piece belongs. */
+function afterLoc(t: IToken): A.Loc {
+  const l = tokenLoc(t);
+  return { line: l.endLine, column: l.endColumn, endLine: l.endLine, endColumn: l.endColumn + 1, offset: l.endOffset, endOffset: l.endOffset + 1 };
+}
+
+function lexMessage(text: string, e: ILexingError): string {
+  const chars = text.slice(e.offset, e.offset + e.length);
+  const c = chars[0] ?? '';
+  const what = chars.length > 1 ? `unexpected characters '${chars}'` : `unexpected character '${c}'`;
+  if (c === '#') return `${what}: comments start with //`;
+  if (c === "'") return `${what}: strings use double quotes ("...")`;
+  if (c === '/' && text[e.offset + 1] === '*') return `${what}: the language has only // line comments`;
+  if (/[^\x00-\x7f]/.test(c)) return `${what}: names use the letters A-Z and a-z, digits and _`;
+  return what;
+}
+
+const isReal = (t: IToken | undefined): t is IToken => !!t && t.tokenType !== EOF && Number.isFinite(t.startOffset) && !t.isInsertedInRecovery;
+
+export function parse(text: string, path = '<string>'): ParseResult {
+  const diags: Diagnostic[] = [];
+  const lexed = kernelLexer.tokenize(text);
+  for (const e of lexed.errors) {
+    const loc = pointLoc(text, e.offset, Math.max(1, e.length));
+    diags.push(diagnostic(path, loc, 'syntax', lexMessage(text, e)));
+  }
+  for (const t of (lexed.groups['errors'] ?? []) as IToken[]) {
+    diags.push(diagnostic(path, tokenLoc(t), 'syntax', `this string is not closed: add '"' before the end of the line`));
+  }
+  const comments: A.Comment[] = ((lexed.groups['comments'] ?? []) as IToken[])
+    .filter((t) => t.tokenType === Comment)
+    .map((t) => ({ text: t.image.replace(/\s+$/, ''), loc: tokenLoc(t) }));
+
+  kernelParser.input = lexed.tokens;
+  const cst = kernelParser.kernelFile();
+  const lastReal = [...lexed.tokens].reverse().find(isReal);
+  const endLoc = lastReal ? afterLoc(lastReal) : pointLoc(text, 0, 0);
+  const seen = new Set<number>();
+  for (const err of kernelParser.errors as IRecognitionException[]) {
+    const ex = err as IRecognitionException & { previousToken?: IToken };
+    const info = decode(ex.message);
+    const actual = ex.token;
+    // The token before the error: chevrotain records it for mismatches; otherwise look it up.
+    let previous = isReal(ex.previousToken) ? ex.previousToken : undefined;
+    if (!previous && isReal(actual)) previous = [...lexed.tokens].reverse().find((t) => t.startOffset < actual.startOffset);
+    if (!previous && !isReal(actual)) previous = lastReal;
+    const message = explain({ info, ruleStack: ex.context?.ruleStack ?? [], actual, previous, tokens: tokenTypes, raw: ex.message });
+    const topLevel = info?.kind === 'mismatch' && info.expected === 'EOF';
+    // A piece missing at the end of a line belongs after the last token of that line, not at
+    // the start of the next statement.
+    let loc: A.Loc;
+    if (!isReal(actual)) loc = previous ? afterLoc(previous) : endLoc;
+    else if (!topLevel && previous && actual.startLine! > previous.endLine!) loc = afterLoc(previous);
+    else loc = tokenLoc(actual);
+    if (seen.has(loc.offset)) continue;
+    seen.add(loc.offset);
+    diags.push(diagnostic(path, loc, 'syntax', message));
+  }
+
+  const builder = new AstBuilder(endLoc);
+  const ast = builder.file(cst, path, comments, text.length);
+  return { ast, diagnostics: sortDiagnostics(diags) };
+}
