@@ -4,3 +4,8 @@ export { getPipeline, type ProgramSource } from './program.ts';
 export { storageBuffer, uniformBuffer, readBuffer, readF32, readU32, alignedSize, type HostArray } from './buffers.ts';
 export { encodeDispatch, runDispatches, grid, type Dispatch } from './run.ts';
 export { PHILOX_WGSL, philox4x32_10, randOpen01, seedKey } from './philox.ts';
+export { BufferPool, bucketSize, type PoolStats } from './pool.ts';
+export { Recorder, preparePipeline, type RecorderOptions, type DispatchSpec, type UniformData, type ElementRange } from './recorder.ts';
+export { uniformLayout, type UniformLayout, type ScalarType } from './uniforms.ts';
+export { windowOf, runsOf, maxBindingBytes, setMaxBindingBytesForTests, type BufferRange, type Window } from './window.ts';
+export { profileTable, profileEntries, resetProfile, profilingEnabled, type ProfileEntry } from './profiler.ts';
