@@ -1,6 +1,7 @@
 // Float64 evaluation of Kernel IR expressions (docs/ir.md). Booleans are 1 and 0.
 // The reference path and the compiler's range checks both evaluate through here.
 import type { Expr, Num } from '../../specs/types/kernel.ts';
+import { ExprError } from './errors.ts';
 
 export interface CsrGraph {
   /** Row pointers, length V+1. */
@@ -20,8 +21,9 @@ export interface EvalEnv {
   graphs?: Readonly<Record<string, CsrGraph>>;
 }
 
-export class ExprEvalError extends Error {
-  override readonly name = 'ExprEvalError';
+/** A value is missing or an index is out of range while evaluating. */
+export class ExprEvalError extends ExprError {
+  override readonly name: string = 'ExprEvalError';
 }
 
 export function num(v: Num): number {
