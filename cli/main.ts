@@ -8,6 +8,11 @@ type Loader = () => Promise<{ default: Command }>;
 /** Lazily loaded so that `dlmk check` never pays for WebGPU start-up. */
 const commands: Record<string, { summary: string; load: Loader }> = {
   // Each command file registers one line here.
+  check: { summary: 'check .kernel files and print every error with its line and column', load: () => import('./commands/check.ts') },
+  compile: { summary: 'compile a .kernel file to its JSON spec (the Kernel IR)', load: () => import('./commands/compile.ts') },
+  validate: { summary: 'check a compiled spec (JSON) against its schema', load: () => import('./commands/validate.ts') },
+  fmt: { summary: 'format .kernel files in the canonical layout', load: () => import('./commands/fmt.ts') },
+  diagrams: { summary: 'print the syntax diagrams of the .kernel grammar as HTML', load: () => import('./commands/diagrams.ts') },
 };
 
 function help(): string {

@@ -1,0 +1,42 @@
+// `hops H` (a fixed hop truncation) or `hops adaptive[(cap = N)]` (H ~ Lambda + 4 sqrt(Lambda),
+// capped; KERNELS.md section 2.2). Without the statement: adaptive with cap 64.
+import type * as A from '../../grammar/index.ts';
+import type { Hops } from '../../specs/types/kernel.ts';
+import { scopes, type ExprLowering } from './expressions.ts';
+import type { CheckContext } from './context.ts';
+
+export const DEFAULT_HOPS: Hops = { mode: 'adaptive', cap: 64 };
+const USAGE = 'hops takes a number of hops (hops 8) or adaptive(cap = N)';
+
+export function checkHops(ctx: CheckContext, h: A.HopsDecl, x: ExprLowering): Hops | undefined {
+  const v = h.value;
+  if (v.kind === 'missing') return undefined;
+  const isAdaptive = (e: A.Expr) => e.kind === 'name' && e.name === 'adaptive';
+  if (isAdaptive(v)) return DEFAULT_HOPS;
+  if (v.kind === 'call' && isAdaptive(v.callee)) {
+    const a = v.args[0];
+    if (v.args.length !== 1 || !a || (a.name && a.name.name !== 'cap')) {
+      const at = v.args.find((x) => x.name && x.name.name !== 'cap')?.name?.loc ?? v.loc;
+      ctx.error(at, 'hops', `adaptive takes one option, cap (the largest H), as in hops adaptive(cap = 32)`);
+      return undefined;
+    }
+    const cap = x.constant(a.value, scopes.constant('the hop cap'));
+    if (cap === undefined) return undefined;
+    if (!Number.isInteger(cap) || cap < 1) {
+      ctx.error(a.value.loc, 'hops', `the hop cap must be a whole number >= 1, not ${cap}`);
+      return undefined;
+    }
+    return { mode: 'adaptive', cap };
+  }
+  if (v.kind === 'name' && !ctx.params.has(v.name)) {
+    ctx.error(v.loc, 'hops', `${USAGE}; '${v.name}' is neither${v.name.toLowerCase().startsWith('adap') ? " (did you mean 'adaptive'?)" : ''}`);
+    return undefined;
+  }
+  const H = x.constant(v, scopes.constant('the number of hops'));
+  if (H === undefined) return undefined;
+  if (!Number.isInteger(H) || H < 0) {
+    ctx.error(v.loc, 'hops', `${USAGE}: the number of hops is a whole number >= 0, not ${H}`);
+    return undefined;
+  }
+  return { mode: 'fixed', H };
+}
