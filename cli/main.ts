@@ -12,6 +12,7 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   compile: { summary: 'compile a .kernel file to its JSON spec (the Kernel IR)', load: () => import('./commands/compile.ts') },
   validate: { summary: 'check a compiled spec (JSON) against its schema', load: () => import('./commands/validate.ts') },
   fmt: { summary: 'format .kernel files in the canonical layout', load: () => import('./commands/fmt.ts') },
+  demo: { summary: 'the main job: check, compile and summarise the shipped kernels', load: () => import('./commands/demo.ts') },
   diagrams: { summary: 'print the syntax diagrams of the .kernel grammar as HTML', load: () => import('./commands/diagrams.ts') },
 };
 

@@ -1,0 +1,29 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dlmk = (args: string[]) => spawnSync(process.execPath, ['cli/dlmk.mjs', ...args], { encoding: 'utf8' });
+
+test('dlmk demo compiles and summarises every shipped kernel', () => {
+  const r = dlmk(['demo']);
+  assert.is(r.status, 0, r.stderr);
+  for (const name of ['masking', 'uniform', 'semdlm', 'semdlm_plus', 'hybrid']) assert.match(r.stdout, new RegExp(`✓ ${name} `));
+  assert.match(r.stdout, /5 of 5 kernels checked, compiled and validated\./);
+  assert.match(r.stdout, /reset\(unigram\)\s+share global/);
+});
+
+test('dlmk demo reports a broken kernel with its location and exits 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dlmk-demo-'));
+  copyFileSync('kernels/masking.kernel', join(dir, 'masking.kernel'));
+  writeFileSync(join(dir, 'broken.kernel'), 'kernel broken "x"\nschedule loglinear(eps = 1e-3)\nchannel jump(nowhere)\nloss elbo\nsampler ancestral(steps = 8) { denoise argmax }\n');
+  const r = dlmk(['demo', '--kernels', dir]);
+  assert.is(r.status, 1);
+  assert.match(r.stdout, /broken\.kernel:3:\d+: error: .*nowhere/);
+  assert.match(r.stdout, /1 of 2 kernels checked/);
+  assert.not.match(r.stdout + r.stderr, /\n\s+at /); // no stack trace
+});
+
+test.run();
