@@ -3,14 +3,12 @@
 // handles PER elements strided by the workgroup size; the element count and offsets are
 // uniforms, so the text does not change with shapes. Tensors over the binding limit are split
 // into runs, one dispatch each.
-//
-// All storage bindings are read_write: WebGPU forbids one buffer bound read-only and writable in
-// the same dispatch even at disjoint ranges, and tensors often share a buffer.
 import { runsOf, uniformLayout, type Recorder } from '../../gpu/index.ts';
-import { expectDense, expectDisjoint, expectNumel, windowFor } from '../bind.ts';
+import { expectDense, expectNumel, windowFor } from '../bind.ts';
+import { dispatchOp, type Slot } from '../dispatch.ts';
 import { NnError } from '../errors.ts';
 import { numel, type Tensor } from '../tensor.ts';
-import { groups, program, WG_INDEX } from '../wgsl.ts';
+import { groups, WG_INDEX } from '../wgsl.ts';
 
 const WG = 64;
 const PER = 8;
@@ -31,19 +29,16 @@ interface EwKernel {
   lib?: string;
 }
 
-function ewProgram(k: EwKernel) {
-  return program(`ew.${k.name}`, () => {
-    const names = Array.from({ length: k.inputs }, (_, i) => `x${i}`);
-    const decl = names.map((n, i) => `@group(0) @binding(${i + 1}) var<storage, read_write> ${n}: array<f32>;`);
-    const outName = k.inplace ? 'x0' : 'y';
-    if (!k.inplace) decl.push(`@group(0) @binding(${k.inputs + 1}) var<storage, read_write> y: array<f32>;`);
-    const outOff = k.inplace ? 'u.o0' : `u.o${k.inputs}`;
-    const loads = names.map((n, i) => `let ${n}v = ${n}[u.o${i} + i];`).join(' ');
-    const expr = names.reduce((e, n) => e.replace(new RegExp(`\\b${n}\\b`, 'g'), `${n}v`), k.expr);
-    return /* wgsl */ `
+function ewSource(k: EwKernel, decls: string): string {
+  const names = Array.from({ length: k.inputs }, (_, i) => `x${i}`);
+  const outName = k.inplace ? 'x0' : 'y';
+  const outOff = k.inplace ? 'u.o0' : `u.o${k.inputs}`;
+  const loads = names.map((n, i) => `let ${n}v = ${n}[u.o${i} + i];`).join(' ');
+  const expr = names.reduce((e, n) => e.replace(new RegExp(`\\b${n}\\b`, 'g'), `${n}v`), k.expr);
+  return /* wgsl */ `
 ${EW_U.wgsl}
 @group(0) @binding(0) var<uniform> u: EwU;
-${decl.join('\n')}
+${decls}
 ${k.lib ?? ''}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -57,29 +52,32 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
   }
 }`;
-  });
 }
 
 function runEw(rec: Recorder, k: EwKernel, op: string, ins: readonly Tensor[], out: Tensor | undefined, alpha = 0, beta = 0): void {
   const all = out ? [...ins, out] : ins;
+  const fields = all.map((_, i) => (i < ins.length ? `input ${i}` : 'output'));
   const n = numel(all[0]!.shape);
   all.forEach((t, i) => {
-    expectDense(op, i < ins.length ? `input ${i}` : 'output', t);
-    expectNumel(op, i < ins.length ? `input ${i}` : 'output', t, n);
+    expectDense(op, fields[i]!, t);
+    expectNumel(op, fields[i]!, t, n);
   });
   if (n === 0) return;
-  const prog = ewProgram(k);
+  const slots: Slot[] = ins.map((_, i) => ({ name: `x${i}`, write: k.inplace && i === 0 }));
+  if (out) slots.push({ name: 'y', write: true });
   for (const [start, count] of runsOf(rec.gpu, n, 1)) {
-    const w = all.map((t, i) => windowFor(rec.gpu, op, i < ins.length ? `input ${i}` : 'output', t, start, count));
-    for (let i = 0; i < w.length; i++) for (let j = i + 1; j < w.length; j++) expectDisjoint(op, `argument ${j}`, w[i]!, w[j]!);
+    const w = all.map((t, i) => windowFor(rec.gpu, op, fields[i]!, t, start, count));
     const o = [0, 0, 0];
     w.forEach((x, i) => (o[i] = x.shift));
-    rec.dispatch({
-      program: prog,
+    dispatchOp(rec, {
+      key: `ew.${k.name}`,
       label: op,
+      slots,
+      fields,
+      windows: w,
       uniform: { layout: EW_U, values: { n: count, o0: o[0]!, o1: o[1]!, o2: o[2]!, alpha, beta } },
-      bindings: w.map((x) => x.range),
       workgroups: groups(count, WG * PER),
+      make: (decls) => ewSource(k, decls),
     });
   }
 }

@@ -1,0 +1,54 @@
+// The second stage of deterministic column reductions (parameter gradients such as dgamma, and
+// the per-sequence sums of adaLN): op kernels first write partial sums of fixed row blocks,
+// partial[g, blk, d]; this kernel adds the blocks of each group in order into out[g, d].
+// No float atomics anywhere, so the same inputs give the same bits.
+import { uniformLayout, type Recorder } from '../../gpu/index.ts';
+import { windowFor } from '../bind.ts';
+import { dispatchOp } from '../dispatch.ts';
+import { stridesOf, type Tensor } from '../tensor.ts';
+import { groups, WG_INDEX } from '../wgsl.ts';
+
+/** Rows per partial-sum block in the first stages. */
+export const COL_BLOCK = 32;
+
+const CS_U = uniformLayout('CsU', { G: 'u32', NB: 'u32', D: 'u32', po: 'u32', oo: 'u32', og: 'u32', scale: 'f32' });
+
+function colsumSource(accumulate: boolean, decls: string): string {
+  return /* wgsl */ `
+${CS_U.wgsl}
+@group(0) @binding(0) var<uniform> u: CsU;
+${decls}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  ${WG_INDEX}
+  let i = wg_index * 64u + lid;
+  if (i >= u.G * u.D) { return; }
+  let g = i / u.D;
+  let d = i - g * u.D;
+  var acc = 0.0;
+  let base = u.po + g * u.NB * u.D + d;
+  for (var b = 0u; b < u.NB; b = b + 1u) { acc = acc + part[base + b * u.D]; }
+  let o = u.oo + g * u.og + d;
+  ${accumulate ? 'out[o] = out[o] + u.scale * acc;' : 'out[o] = u.scale * acc;'}
+}`;
+}
+
+/**
+ * out[g, :] (+)= scale * sum over b of partial[g, b, :]. `partial` is dense [G, NB, D]; `out` is
+ * [G, D] with any row stride (a chunk of the adaLN vectors, say) and unit column stride.
+ */
+export function colsumFinish(rec: Recorder, op: string, partial: Tensor, out: Tensor, G: number, NB: number, D: number, opts: { accumulate?: boolean; scale?: number } = {}): void {
+  const wp = windowFor(rec.gpu, op, 'partial sums', partial, 0, G * NB * D);
+  const og = out.shape.length >= 2 ? stridesOf(out)[out.shape.length - 2]! : D;
+  const wo = windowFor(rec.gpu, op, 'gradient', out, 0, (G - 1) * og + D);
+  dispatchOp(rec, {
+    key: `colsum2${opts.accumulate ? '.acc' : ''}`,
+    label: `${op}.colsum`,
+    slots: [{ name: 'part' }, { name: 'out', write: true }],
+    fields: ['partial sums', 'gradient'],
+    windows: [wp, wo],
+    uniform: { layout: CS_U, values: { G, NB, D, po: wp.shift, oo: wo.shift, og, scale: opts.scale ?? 1 } },
+    workgroups: groups(G * D, 64),
+    make: (decls) => colsumSource(!!opts.accumulate, decls),
+  });
+}
