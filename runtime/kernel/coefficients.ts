@@ -1,0 +1,193 @@
+// Host float64 scalars that turn the structured operators into numbers at given times
+// (docs/math.md, closure): every row of P_{s->t} is
+//   keep * [ sum_n hop_n e_x^T A^n  +  sum_g sum_n reset_{g,n} pi_g^T A^n ]  +  maskProb e_m
+// with hop_n = e^{-dLm - dLu} Pois(n; dLa) and reset_{g,n} = e^{-dLm} * integral over the time of
+// the last reset (closed form when proportional, Gauss-Legendre quadrature otherwise).
+// The GPU receives these per sequence and never evaluates a schedule.
+import { evalExpr } from '../../compiler/expr/eval.ts';
+import type { KernelStructure } from './structure.ts';
+import { KernelRuntimeError } from './errors.ts';
+import { gaussLegendre, poissonPmf, poissonTailGE } from './poisson.ts';
+
+/** Cumulative rates and rates per channel; runtime/kernel/tables provides one for tabulated schedules. */
+export interface RateSource {
+  Lambda(c: number, t: number): number;
+  sigma(c: number, t: number): number;
+}
+
+/** Rates from the IR's closed-form expressions. */
+export function exprRates(st: KernelStructure): RateSource {
+  const chans = st.spec.channels;
+  const need = (c: number, what: 'Lambda' | 'sigma') => {
+    const e = chans[c]?.[what];
+    if (!e) {
+      throw new KernelRuntimeError(
+        `channel ${c} has no closed-form ${what}(t) (a tabulated schedule): pass rate tables from runtime/kernel/tables`,
+        `channels[${c}].${what}`,
+      );
+    }
+    return e;
+  };
+  return {
+    Lambda: (c, t) => (t <= 0 ? 0 : evalExpr(need(c, 'Lambda'), { t, params: st.params })),
+    sigma: (c, t) => evalExpr(need(c, 'sigma'), { t, params: st.params }),
+  };
+}
+
+export interface Totals {
+  /** Cumulative mask, reset and jump rates. */
+  m: number;
+  u: number;
+  a: number;
+}
+
+export interface TransitionCoefs {
+  /** Hop truncation used and the contract's bound e^{-dLm - dLu} P(Pois(dLa) > H). */
+  H: number;
+  bound: number;
+  /** Probability of being masked over the interval, and of not being masked (computed separately, so both tails are exact). */
+  maskProb: number;
+  keep: number;
+  /** e^{-dLu}: no reset over the interval. */
+  noReset: number;
+  /** hop[n] = e^{-dLm - dLu} Pois(n; dLa), n = 0..H. */
+  hop: Float64Array;
+  /** reset[g][n] = e^{-dLm} * R_{g,n}, n = 0..H, per reset group. */
+  reset: Float64Array[];
+  totals: Totals;
+}
+
+export interface HopsRule {
+  mode: 'adaptive' | 'fixed';
+  cap: number;
+  H: number;
+}
+
+export class KernelCoefficients {
+  readonly hops: HopsRule;
+  private readonly gl = gaussLegendre(16);
+
+  constructor(readonly st: KernelStructure, readonly rates: RateSource) {
+    const h = st.spec.hops;
+    this.hops = h.mode === 'fixed' ? { mode: 'fixed', cap: h.H, H: h.H } : { mode: 'adaptive', cap: h.cap, H: h.cap };
+  }
+
+  /** Lambda_c(t) for every channel. */
+  lambdas(t: number): Float64Array {
+    const n = this.st.spec.channels.length;
+    const out = new Float64Array(n);
+    for (let c = 0; c < n; c++) out[c] = this.rates.Lambda(c, t);
+    return out;
+  }
+
+  totals(t: number): Totals {
+    const L = this.lambdas(t);
+    const sum = (cs: readonly number[]) => cs.reduce((a, c) => a + L[c]!, 0);
+    return { m: sum(this.st.maskChannels), u: sum(this.st.resetChannels), a: sum(this.st.jumpChannels) };
+  }
+
+  private sigmaSum(cs: readonly number[], t: number): number {
+    let s = 0;
+    for (const c of cs) s += this.rates.sigma(c, t);
+    return s;
+  }
+
+  /** Adaptive hop count for jump mass `La` (docs/math.md, hop truncation): ceil(La + 4 sqrt(La)), capped; or the fixed H. */
+  hopsFor(La: number): number {
+    if (this.st.jumpChannels.length === 0) return 0;
+    if (this.hops.mode === 'fixed') return this.hops.H;
+    return Math.min(this.hops.cap, Math.ceil(La + 4 * Math.sqrt(La)));
+  }
+
+  /** The contract's truncation bound for a row at t with H hops. */
+  boundFor(tot: Totals, H: number): number {
+    if (this.st.jumpChannels.length === 0) return 0;
+    return Math.exp(-tot.m - tot.u) * poissonTailGE(tot.a, H + 1);
+  }
+
+  /** Coefficients of P_{s->t} (s = 0 gives the row q_t(. | x0)). */
+  transition(s: number, t: number, Hopt?: number): TransitionCoefs {
+    const T1 = this.totals(t);
+    const T0 = s > 0 ? this.totals(s) : { m: 0, u: 0, a: 0 };
+    const d: Totals = { m: T1.m - T0.m, u: T1.u - T0.u, a: T1.a - T0.a };
+    const H = Hopt ?? this.hopsFor(d.a);
+    const keep = Math.exp(-d.m);
+    const maskProb = -Math.expm1(-d.m);
+    const noReset = Math.exp(-d.u);
+    const pois = poissonPmf(d.a, H);
+    const hop = new Float64Array(H + 1);
+    const scale = Math.exp(-d.m - d.u);
+    if (this.st.jumpChannels.length === 0) hop[0] = scale;
+    else for (let n = 0; n <= H; n++) hop[n] = scale * pois[n]!;
+    const reset = this.resetWeights(s, t, d, H).map((r) => r.map((x) => x * keep));
+    return { H, bound: this.boundFor(d, H), maskProb, keep, noReset, hop, reset, totals: d };
+  }
+
+  /**
+   * R_{g,n}(s, t) = integral_s^t sigma_g(tau) e^{-(Lu(t) - Lu(tau))} Pois(n; La(t) - La(tau)) dtau.
+   * Proportional kernels: with E = Lu(t) - Lu(tau) and r = share_a / share_u,
+   *   R_{g,n} = kappa_g r^n / (1 + r)^{n+1} P(Pois((1 + r) dLu) >= n + 1).
+   */
+  private resetWeights(s: number, t: number, d: Totals, H: number): Float64Array[] {
+    const st = this.st;
+    const groups = st.resets;
+    if (groups.length === 0) return [];
+    const hasJump = st.jumpChannels.length > 0;
+    if (st.proportional) {
+      const su = st.resetChannels.reduce((a, c) => a + st.shares[c]!, 0);
+      const sa = st.jumpChannels.reduce((a, c) => a + st.shares[c]!, 0);
+      const r = hasJump && su > 0 ? sa / su : 0;
+      return groups.map((g) => {
+        const kappa = su > 0 ? g.channels.reduce((a, c) => a + st.shares[c]!, 0) / su : 0;
+        const out = new Float64Array(H + 1);
+        if (!(d.u > 0)) return out;
+        if (!hasJump) {
+          out[0] = kappa * -Math.expm1(-d.u);
+          return out;
+        }
+        let coef = 1 / (1 + r);
+        for (let n = 0; n <= H; n++) {
+          out[n] = kappa * coef * poissonTailGE((1 + r) * d.u, n + 1);
+          coef *= r / (1 + r);
+        }
+        return out;
+      });
+    }
+    // Quadrature over the time of the last reset: composite 16-point Gauss-Legendre.
+    const out = groups.map(() => new Float64Array(H + 1));
+    if (!(t > s)) return out;
+    const pieces = 64;
+    const h = (t - s) / pieces;
+    const Tt = this.totals(t);
+    for (let p = 0; p < pieces; p++) {
+      const a = s + p * h;
+      for (let i = 0; i < this.gl.x.length; i++) {
+        const tau = a + (h * (this.gl.x[i]! + 1)) / 2;
+        const wq = (h / 2) * this.gl.w[i]!;
+        const Tk = this.totals(tau);
+        const surv = Math.exp(-(Tt.u - Tk.u));
+        const pois = hasJump ? poissonPmf(Tt.a - Tk.a, H) : null;
+        groups.forEach((g, gi) => {
+          const sig = this.sigmaSum(g.channels, tau) * surv * wq;
+          if (!pois) out[gi]![0]! += sig;
+          else for (let n = 0; n <= H; n++) out[gi]![n]! += sig * pois[n]!;
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Rates sigma by kind at t (for the ELBO and reverse rates), and per reset group and jump channel. */
+  sigmas(t: number): { m: number; u: number; a: number; resetGroups: Float64Array; jumps: Float64Array } {
+    const st = this.st;
+    const resetGroups = new Float64Array(st.resets.map((g) => this.sigmaSum(g.channels, t)));
+    const jumps = new Float64Array(st.jumpChannels.map((c) => this.rates.sigma(c, t)));
+    return {
+      m: this.sigmaSum(st.maskChannels, t),
+      u: resetGroups.reduce((a, b) => a + b, 0),
+      a: jumps.reduce((a, b) => a + b, 0),
+      resetGroups,
+      jumps,
+    };
+  }
+}
