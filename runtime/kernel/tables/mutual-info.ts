@@ -1,0 +1,317 @@
+// The mutual_info schedule (docs/math.md §3.2): Lambda(t) such that the normalised mutual information
+// between x0 ~ p (unigram, else uniform) and x_t falls linearly from 1 at t = 0 to eps at t = 1,
+//   NMI(Lambda) = I(x0; x_t) / H(x0) = e^{-s_m Lambda} sum_x0 p(x0) KL(r_x0 || rbar) / H(p),
+// for a kernel whose channels are constant shares s_c of Lambda. r_x0 is the real-token row of the
+// non-mask process, rbar = p^T r its marginal (the mask only scales the information, §3.2).
+// NMI is evaluated on a grid of Lambda by streaming hop vectors e_x0^T Abar^n once per x0 for all grid
+// points at once, then inverted monotonically. x0 runs over every token (exact) for small V, and
+// over a seeded, stratified (randomised-QMC) sample of the unigram CDF otherwise.
+import { philox4x32_10, randOpen01, seedKey } from '../../gpu/philox.ts';
+import { vecMat, type SparseGraph } from './graph.ts';
+import { monotoneCubic } from './monotone.ts';
+import { poissonCutoff, poissonTails, poissonWeights } from './poisson.ts';
+
+/** A kernel reduced to what the mutual information needs: constant shares of one schedule. */
+export interface ShareKernel {
+  V: number;
+  /** Sum of the mask channels' shares. */
+  sm: number;
+  resets: Array<{ share: number; pi: Float64Array }>;
+  /** Sum of the jump channels' shares, and their mixture graph sum_g s_g A_g / s_a. */
+  sa: number;
+  A: SparseGraph | null;
+}
+
+export interface MutualInfoOptions {
+  eps: number;
+  intervals: number;
+  exactMaxV: number;
+  polishMaxV: number;
+  samples: number;
+  seed: number;
+  maxLambda: number;
+}
+
+export class MutualInfoError extends Error {
+  override readonly name = 'MutualInfoError';
+}
+
+/** Poisson tail left out of every hop series. */
+const TAIL = 1e-17;
+const REPLICATES = 4;
+const GRID = 72;
+
+export interface XSet {
+  x0: Int32Array;
+  /** Weight of each x0 in its replicate (each replicate's weights sum to 1). */
+  w: Float64Array;
+  /** Replicate index of each x0. */
+  rep: Int32Array;
+  replicates: number;
+}
+
+export function entropy(p: Float64Array): number {
+  let h = 0;
+  for (const x of p) if (x > 0) h -= x * Math.log(x);
+  return h;
+}
+
+/** Every token with p > 0, weighted by p (one replicate). */
+export function exactSet(p: Float64Array): XSet {
+  const idx: number[] = [];
+  p.forEach((x, i) => x > 0 && idx.push(i));
+  return { x0: Int32Array.from(idx), w: Float64Array.from(idx, (i) => p[i]!), rep: new Int32Array(idx.length), replicates: 1 };
+}
+
+/**
+ * R replicates of n / R systematic draws from the CDF of p over tokens sorted by probability
+ * (stratified by frequency), each replicate with its own Philox-seeded shift; repeats merged.
+ */
+export function sampledSet(p: Float64Array, n: number, seed: number): XSet {
+  const order = Array.from(p, (_, i) => i).sort((a, b) => p[b]! - p[a]! || a - b);
+  const cdf = new Float64Array(order.length);
+  let acc = 0;
+  order.forEach((v, i) => (cdf[i] = acc += p[v]!));
+  const per = Math.max(1, Math.floor(n / REPLICATES));
+  const x0: number[] = [], w: number[] = [], rep: number[] = [];
+  const key = seedKey(seed);
+  for (let r = 0; r < REPLICATES; r++) {
+    const [a, b] = philox4x32_10([r, 0x6d69, 0, 0], key);
+    const shift = randOpen01(a, b);
+    const counts = new Map<number, number>();
+    let j = 0;
+    for (let i = 0; i < per; i++) {
+      const u = ((i + shift) / per) * acc;
+      while (j < cdf.length - 1 && cdf[j]! < u) j++;
+      const v = order[j]!;
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    for (const [v, c] of counts) {
+      x0.push(v);
+      w.push(c / per);
+      rep.push(r);
+    }
+  }
+  return { x0: Int32Array.from(x0), w: Float64Array.from(w), rep: Int32Array.from(rep), replicates: REPLICATES };
+}
+
+interface GridPoint {
+  Lu: number;
+  La: number;
+  eu: number;
+  /** Hop weights Pois(n; La) on [lo, hi]. */
+  w: Float64Array;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * sum over x0 in the set (per replicate) of w(x0) KL(r_x0 || rbar) at every schedule value in Ls,
+ * without the mask factor: out[r * G + g].
+ */
+export function realInformation(k: ShareKernel, p: Float64Array, set: XSet, Ls: Float64Array): Float64Array {
+  const V = k.V;
+  const G = Ls.length;
+  const su = k.resets.reduce((s, r) => s + r.share, 0);
+  const grid: GridPoint[] = Array.from(Ls, (L) => {
+    const La = k.A ? k.sa * L : 0;
+    const hi = poissonCutoff(La, TAIL);
+    const w = poissonWeights(La, hi);
+    let lo = 0;
+    let below = 0;
+    while (lo < hi && below + w[lo]! <= TAIL) below += w[lo++]!;
+    return { Lu: su * L, La, eu: Math.exp(-su * L), w, lo, hi };
+  });
+  const maxHop = Math.max(0, ...grid.map((g) => g.hi));
+  // rho_g = sum_j sum_n W_{g,j,n} pi_j^T Abar^n, W closed-form (docs/math.md §1.5).
+  const rho = Array.from({ length: G }, () => new Float64Array(V));
+  for (const r of k.resets) {
+    const W = grid.map((g) => {
+      if (g.Lu === 0) return new Float64Array(1);
+      const X = g.Lu + g.La;
+      const N = k.A ? poissonCutoff(X, TAIL) : 0;
+      const tails = poissonTails(X, N);
+      const out = new Float64Array(N + 1);
+      let pow = (r.share * (g.Lu / su)) / X;
+      for (let n = 0; n <= N; n++) {
+        out[n] = pow * tails[n]!;
+        pow *= g.La / X;
+      }
+      return out;
+    });
+    const N = Math.max(...W.map((x) => x.length - 1));
+    stream(k, r.pi, N, (n, y) => {
+      W.forEach((Wg, g) => {
+        const c = Wg[n] ?? 0;
+        if (c !== 0) axpy(c, y, rho[g]!);
+      });
+    });
+  }
+  // rbar_g = e^{-Lu} p^T P^a + rho_g.
+  const rbar = rho.map((r) => Float64Array.from(r));
+  stream(k, p, maxHop, (n, y) => grid.forEach((g, gi) => n >= g.lo && n <= g.hi && axpy(g.eu * g.w[n]!, y, rbar[gi]!)));
+  const out = new Float64Array(set.replicates * G);
+  const acc = Array.from({ length: G }, () => new Float64Array(V));
+  const e = new Float64Array(V);
+  for (let s = 0; s < set.x0.length; s++) {
+    const x0 = set.x0[s]!;
+    for (const a of acc) a.fill(0);
+    e.fill(0);
+    e[x0] = 1;
+    stream(k, e, maxHop, (n, y, support) => {
+      grid.forEach((g, gi) => {
+        if (n < g.lo || n > g.hi) return;
+        const c = g.w[n]!;
+        const a = acc[gi]!;
+        if (support) for (const i of support) a[i]! += c * y[i]!;
+        else axpy(c, y, a);
+      });
+    });
+    grid.forEach((g, gi) => {
+      const a = acc[gi]!, rh = rho[gi]!, rb = rbar[gi]!;
+      let kl = 0;
+      for (let i = 0; i < V; i++) {
+        const q = g.eu * a[i]! + rh[i]!;
+        if (q > 0) kl += q * Math.log(q / rb[i]!);
+      }
+      out[set.rep[s]! * G + gi]! += set.w[s]! * Math.max(0, kl);
+    });
+  }
+  return out;
+}
+
+function axpy(c: number, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < x.length; i++) y[i]! += c * x[i]!;
+}
+
+/** Calls f(n, v^T Abar^n, support) for n = 0..N; support lists the non-zeros while they are few. */
+function stream(k: ShareKernel, v: Float64Array, N: number, f: (n: number, y: Float64Array, support: Int32Array | null) => void): void {
+  const V = k.V;
+  let y = Float64Array.from(v);
+  let z = new Float64Array(V);
+  for (let n = 0; n <= N; n++) {
+    let support: Int32Array | null = null;
+    let nz = 0;
+    for (let i = 0; i < V; i++) if (y[i] !== 0) nz++;
+    if (nz < V / 8) {
+      support = new Int32Array(nz);
+      let j = 0;
+      for (let i = 0; i < V; i++) if (y[i] !== 0) support[j++] = i;
+    }
+    f(n, y, support);
+    if (n === N || !k.A) break;
+    vecMat(k.A, y, z);
+    [y, z] = [z, y];
+  }
+}
+
+export interface MutualInfoTable {
+  t: Float64Array;
+  Lambda: Float64Array;
+  nmi: Float64Array;
+  stdErr: Float64Array;
+  method: 'exact' | 'monte-carlo';
+  samples: number;
+  entropy: number;
+  polished: boolean;
+}
+
+/** NMI at each schedule value (mask factor included), and its replicate standard error. */
+function nmiCurve(k: ShareKernel, p: Float64Array, set: XSet, Ls: Float64Array): { nmi: Float64Array; se: Float64Array } {
+  const G = Ls.length;
+  const info = realInformation(k, p, set, Ls);
+  const base = realInformation(k, p, set, new Float64Array([0]));
+  const nmi = new Float64Array(G);
+  const se = new Float64Array(G);
+  const R = set.replicates;
+  for (let g = 0; g < G; g++) {
+    const mask = Math.exp(-k.sm * Ls[g]!);
+    // Ratio estimator: each replicate's information over its own estimate of H(x0) = I at Lambda = 0.
+    const ratios = Array.from({ length: R }, (_, r) => (mask * info[r * G + g]!) / base[r]!);
+    const mean = ratios.reduce((a, b) => a + b, 0) / R;
+    nmi[g] = mean;
+    if (R > 1) se[g] = Math.sqrt(ratios.reduce((a, b) => a + (b - mean) ** 2, 0) / (R - 1) / R);
+  }
+  return { nmi, se };
+}
+
+export function mutualInfoSchedule(k: ShareKernel, p: Float64Array, o: MutualInfoOptions): MutualInfoTable {
+  if (!(o.eps > 0 && o.eps < 1)) throw new MutualInfoError(`mutual_info needs 0 < eps < 1, got ${o.eps}`);
+  const H = entropy(p);
+  if (!(H > 0)) throw new MutualInfoError('mutual_info needs an x0 law with positive entropy (more than one token with mass)');
+  const exact = k.V <= o.exactMaxV;
+  const set = exact ? exactSet(p) : sampledSet(p, o.samples, o.seed);
+  const su = k.resets.reduce((s, r) => s + r.share, 0);
+  // A schedule value where NMI <= eps: masks and resets bound it by e^{-(s_m + s_u) Lambda} (§3.2);
+  // a jump-only kernel is searched by doubling.
+  let Lhi: number;
+  if (k.sm + su > 0) Lhi = (Math.log(1 / o.eps) / (k.sm + su)) * (1 + 1e-9);
+  else {
+    Lhi = 1;
+    for (;;) {
+      const { nmi } = nmiCurve(k, p, set, new Float64Array([Lhi]));
+      if (nmi[0]! <= o.eps) break;
+      if (Lhi >= o.maxLambda)
+        throw new MutualInfoError(
+          `mutual_info: the normalised mutual information is still ${nmi[0]!.toPrecision(3)} at Lambda = ${Lhi} (target eps = ${o.eps}); ` +
+            'the jump graph mixes too slowly or is disconnected. Add a reset channel, raise eps, or raise maxLambda.',
+        );
+      Lhi = Math.min(2 * Lhi, o.maxLambda);
+    }
+  }
+  if (Lhi > o.maxLambda) throw new MutualInfoError(`mutual_info: reaching eps = ${o.eps} needs Lambda = ${Lhi.toPrecision(4)} > maxLambda = ${o.maxLambda}`);
+  // Grid in Lambda, denser near 0 where NMI falls fastest.
+  const kappa = 4;
+  const Ls = Float64Array.from({ length: GRID + 1 }, (_, i) => (Lhi * Math.expm1((kappa * i) / GRID)) / Math.expm1(kappa));
+  const { nmi, se } = nmiCurve(k, p, set, Ls);
+  // Invert: Lambda as a monotone function of u = -log NMI (strictly increasing where NMI falls).
+  const us: number[] = [], ls: number[] = [];
+  for (let i = 0; i <= GRID; i++) {
+    const u = -Math.log(Math.max(nmi[i]!, 1e-300));
+    if (us.length && u <= us[us.length - 1]!) continue;
+    us.push(u);
+    ls.push(Ls[i]!);
+  }
+  if (us.length < 2) throw new MutualInfoError('mutual_info: the kernel does not reduce the mutual information (no channel mixes tokens)');
+  const inv = monotoneCubic(Float64Array.from(us), Float64Array.from(ls));
+  const T = o.intervals;
+  const t = Float64Array.from({ length: T + 1 }, (_, i) => i / T);
+  const target = (ti: number) => 1 - (1 - o.eps) * ti;
+  const Lambda = t.map((ti) => (ti === 0 ? 0 : inv.value(-Math.log(target(ti)))));
+  const polished = exact && k.V <= o.polishMaxV;
+  if (polished) {
+    const f = (L: number) => nmiCurve(k, p, set, new Float64Array([L])).nmi[0]!;
+    for (let i = 1; i <= T; i++) Lambda[i] = solveDecreasing(f, target(t[i]!), Ls, nmi, Lambda[i]!);
+  }
+  for (let i = 1; i <= T; i++) Lambda[i] = Math.max(Lambda[i]!, Lambda[i - 1]!);
+  const final = nmiCurve(k, p, set, Lambda);
+  return { t, Lambda, nmi: final.nmi, stdErr: final.se, method: exact ? 'exact' : 'monte-carlo', samples: set.x0.length, entropy: H, polished };
+}
+
+/** Root of f(L) = y for f decreasing, bracketed from the grid, by the Illinois method to 1e-13. */
+function solveDecreasing(f: (L: number) => number, y: number, Ls: Float64Array, vals: Float64Array, guess: number): number {
+  let i = 0;
+  while (i < Ls.length - 1 && vals[i + 1]! > y) i++;
+  let a = Ls[i]!, fa = vals[i]! - y;
+  let b = Ls[Math.min(i + 1, Ls.length - 1)]!, fb = vals[Math.min(i + 1, Ls.length - 1)]! - y;
+  if (!(fa >= 0 && fb <= 0)) return guess;
+  let x = Math.min(Math.max(guess, a), b);
+  let fx = f(x) - y;
+  if (fx > 0) [a, fa] = [x, fx];
+  else [b, fb] = [x, fx];
+  let side = 0;
+  for (let it = 0; it < 60 && Math.abs(fx) > 1e-13 && b - a > 1e-15 * Math.max(1, b); it++) {
+    x = (a * fb - b * fa) / (fb - fa);
+    fx = f(x) - y;
+    if (fx > 0) {
+      [a, fa] = [x, fx];
+      if (side === 1) fb /= 2;
+      side = 1;
+    } else {
+      [b, fb] = [x, fx];
+      if (side === -1) fa /= 2;
+      side = -1;
+    }
+  }
+  return x;
+}
