@@ -52,9 +52,26 @@ export interface TransitionCoefs {
   noReset: number;
   /** hop[n] = e^{-dLm - dLu} Pois(n; dLa), n = 0..H. */
   hop: Float64Array;
-  /** reset[g][n] = e^{-dLm} * R_{g,n}, n = 0..H, per reset group. */
+  /**
+   * reset[g][n] = e^{-dLm} * R_{g,n}, n = 0..resetHops, per reset group. The reset part is summed
+   * until its Poisson tail is below RHO_TAIL (it is one vector per time, so exactness is cheap);
+   * only the x0-dependent walk is truncated at H.
+   */
   reset: Float64Array[];
+  resetHops: number;
   totals: Totals;
+}
+
+/** Tail mass left out of the reset part (as the reference, docs/math.md §1.5). */
+export const RHO_TAIL = 1e-18;
+
+/** Smallest N with P(Pois(mu) > N) <= tol. */
+export function poissonQuantile(mu: number, tol: number): number {
+  if (!(mu > 0)) return 0;
+  let N = Math.floor(mu);
+  while (poissonTailGE(mu, N + 1) > tol) N += Math.max(1, Math.ceil(Math.sqrt(mu) / 4));
+  while (N > 0 && poissonTailGE(mu, N) <= tol) N--;
+  return N;
 }
 
 export interface HopsRule {
@@ -67,9 +84,31 @@ export class KernelCoefficients {
   readonly hops: HopsRule;
   private readonly gl = gaussLegendre(16);
 
+  /** Every reset channel and the jump total advance in fixed ratios (closed-form reset weights, exact forward sampling). */
+  readonly coProportional: boolean;
+
   constructor(readonly st: KernelStructure, readonly rates: RateSource) {
     const h = st.spec.hops;
     this.hops = h.mode === 'fixed' ? { mode: 'fixed', cap: h.H, H: h.H } : { mode: 'adaptive', cap: h.cap, H: h.cap };
+    this.coProportional = st.proportional || this.fixedRatios([...st.resetChannels.map((c) => [c]), st.jumpChannels].filter((g) => g.length > 0));
+  }
+
+  /** The groups' shares of their total cumulative rate and rate are constant in t (grid of 65 points, relative 1e-12). */
+  private fixedRatios(groups: ReadonlyArray<readonly number[]>): boolean {
+    if (groups.length <= 1) return true;
+    let ref: number[] | null = null;
+    for (let i = 0; i <= 64; i++) {
+      const t = i / 64;
+      for (const f of [(c: number) => this.rates.Lambda(c, t), (c: number) => this.rates.sigma(c, t)]) {
+        const g = groups.map((cs) => cs.reduce((a, c) => a + f(c), 0));
+        const tot = g.reduce((a, b) => a + b, 0);
+        if (!(tot > 0)) continue;
+        const r = g.map((x) => x / tot);
+        if (!ref) ref = r;
+        else if (r.some((x, k) => Math.abs(x - ref![k]!) > 1e-12 * Math.max(1, Math.abs(x)))) return false;
+      }
+    }
+    return true;
   }
 
   /** Lambda_c(t) for every channel. */
@@ -119,8 +158,9 @@ export class KernelCoefficients {
     const scale = Math.exp(-d.m - d.u);
     if (this.st.jumpChannels.length === 0) hop[0] = scale;
     else for (let n = 0; n <= H; n++) hop[n] = scale * pois[n]!;
-    const reset = this.resetWeights(s, t, d, H).map((r) => r.map((x) => x * keep));
-    return { H, bound: this.boundFor(d, H), maskProb, keep, noReset, hop, reset, totals: d };
+    const resetHops = this.st.jumpChannels.length && this.st.resets.length ? poissonQuantile(d.a, RHO_TAIL) : 0;
+    const reset = this.resetWeights(s, t, d, resetHops).map((r) => r.map((x) => x * keep));
+    return { H, bound: this.boundFor(d, H), maskProb, keep, noReset, hop, reset, resetHops, totals: d };
   }
 
   /**
@@ -133,12 +173,16 @@ export class KernelCoefficients {
     const groups = st.resets;
     if (groups.length === 0) return [];
     const hasJump = st.jumpChannels.length > 0;
-    if (st.proportional) {
-      const su = st.resetChannels.reduce((a, c) => a + st.shares[c]!, 0);
-      const sa = st.jumpChannels.reduce((a, c) => a + st.shares[c]!, 0);
+    if (this.coProportional) {
+      // Amounts of the interval per channel give the fixed ratios (equal to the shares when proportional).
+      const L1 = this.lambdas(t);
+      const L0 = s > 0 ? this.lambdas(s) : new Float64Array(L1.length);
+      const amt = (cs: readonly number[]) => cs.reduce((a, c) => a + L1[c]! - L0[c]!, 0);
+      const su = amt(st.resetChannels);
+      const sa = amt(st.jumpChannels);
       const r = hasJump && su > 0 ? sa / su : 0;
       return groups.map((g) => {
-        const kappa = su > 0 ? g.channels.reduce((a, c) => a + st.shares[c]!, 0) / su : 0;
+        const kappa = su > 0 ? amt(g.channels) / su : 0;
         const out = new Float64Array(H + 1);
         if (!(d.u > 0)) return out;
         if (!hasJump) {

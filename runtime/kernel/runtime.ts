@@ -9,7 +9,7 @@ import { hopProgram } from '../../compiler/wgsl/hop.ts';
 import { initProgram, rhoProgram, rowStatsProgram, writeRowsProgram } from '../../compiler/wgsl/columns.ts';
 import type { WgslProgram } from '../../compiler/wgsl/module.ts';
 import { KernelCoefficients, exprRates, type RateSource, type TransitionCoefs } from './coefficients.ts';
-import { KernelPipelines, KernelRecording, rowGrid, tableBuffer, windowOf, type Binding } from './encoder.ts';
+import { KernelPipelines, KernelRecording, emptyBuffer, rowGrid, tableBuffer, windowOf, type Binding } from './encoder.ts';
 import { KernelRuntimeError } from './errors.ts';
 import { checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
@@ -197,13 +197,13 @@ export class KernelRuntime {
     const G = this.resetDists.length;
     // No reset channel: rho is zero.
     if (G === 0) return { rho: this.zeroRho(nS), nS };
-    const Hm = sp.Hmax;
+    const Hm = sp.slots.reduce((m, x) => Math.max(m, x.co.resetHops), 0);
     const R = new Float32Array(nS * (Hm + 1) * 4);
     const Hs = new Uint32Array(nS);
     sp.slots.forEach((sl, s) => {
-      Hs[s] = sl.co.H;
+      Hs[s] = sl.co.resetHops;
       sl.co.reset.forEach((r, gi) => {
-        for (let n = 0; n <= sl.co.H; n++) R[(s * (Hm + 1) + n) * 4 + gi] = r[n]!;
+        for (let n = 0; n <= sl.co.resetHops; n++) R[(s * (Hm + 1) + n) * 4 + gi] = r[n]!;
       });
     });
     const piA = this.resetPowers(Hm);
@@ -431,10 +431,91 @@ export class KernelRuntime {
     };
   }
 
-  // ---------------------------------------------------------------- convenience (read back)
+  // ---------------------------------------------------------------- convenience (upload, run, read back)
 
-  async read(buf: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
-    return readBuffer(this.gpu, buf, bytes);
+  /** A new output buffer for a convenience call (never shared between calls in flight). */
+  private fresh(bytes: number): GPUBuffer {
+    return emptyBuffer(this.gpu, bytes, 'dlmk kernel output');
+  }
+
+  /** Uploads host data as a storage buffer. */
+  upload(data: Float32Array | Uint32Array | Int32Array): GPUBuffer {
+    return tableBuffer(this.gpu, data);
+  }
+
+  /** Runs `record` in a fresh command encoder, submits, and reads back each output. */
+  async run<T extends Record<string, { buf: GPUBuffer; bytes: number }>>(outs: T, record: (enc: GPUCommandEncoder) => void): Promise<Record<keyof T, ArrayBuffer>> {
+    const enc = this.gpu.device.createCommandEncoder({ label: 'dlmk kernel call' });
+    this.gpu.device.pushErrorScope('validation');
+    record(enc);
+    this.gpu.device.queue.submit([enc.finish()]);
+    const err = await this.gpu.device.popErrorScope();
+    if (err) throw new KernelRuntimeError(`the GPU rejected a kernel command: ${err.message}`);
+    const res = {} as Record<keyof T, ArrayBuffer>;
+    for (const k of Object.keys(outs) as Array<keyof T>) {
+      res[k] = await readBuffer(this.gpu, outs[k]!.buf, outs[k]!.bytes);
+      outs[k]!.buf.destroy();
+    }
+    return res;
+  }
+
+  private shape(N: number, t: ArrayLike<number> | number, L?: number, H?: number): BatchShape {
+    if (typeof t === 'number') return { B: 1, L: N, t: [t], H };
+    if (L !== undefined) return { B: N / L, L, t, H };
+    return { B: t.length, L: N / t.length, t, H };
+  }
+
+  /** Rows q_t(. | x0) for each x0 (t per position, or one t, or per sequence with L), [N, S]. */
+  async rows(x0: Uint32Array | number[], t: ArrayLike<number> | number, o: { L?: number; H?: number } = {}): Promise<Float32Array> {
+    const tok = Uint32Array.from(x0);
+    const sh = this.shape(tok.length, t, o.L, o.H);
+    const out = this.fresh(tok.length * this.S * 4);
+    const r = await this.run({ out: { buf: out, bytes: tok.length * this.S * 4 } }, (enc) =>
+      this.encodeRowsOrColumns(enc, 'rows', { ...sh, tokens: this.upload(tok), out }),
+    );
+    return new Float32Array(r.out);
+  }
+
+  /** Columns q_t(xt | .) over x0 for each xt ([MASK] = V), [N, V]. */
+  async columns(xt: Uint32Array | number[], t: ArrayLike<number> | number, o: { L?: number; H?: number } = {}): Promise<Float32Array> {
+    const tok = Uint32Array.from(xt);
+    const sh = this.shape(tok.length, t, o.L, o.H);
+    const out = this.fresh(tok.length * this.V * 4);
+    const r = await this.run({ out: { buf: out, bytes: tok.length * this.V * 4 } }, (enc) =>
+      this.encodeRowsOrColumns(enc, 'columns', { ...sh, tokens: this.upload(tok), out }),
+    );
+    return new Float32Array(r.out);
+  }
+
+  /** The ELBO integrand, its gradient and its (mask, reset, jump) parts for N positions. */
+  async elbo(
+    logits: Float32Array,
+    x0: Uint32Array | number[],
+    xt: Uint32Array | number[],
+    t: ArrayLike<number> | number,
+    o: { L?: number; H?: number; gradScale?: number } = {},
+  ): Promise<{ loss: Float32Array; grad: Float32Array; parts: Float32Array }> {
+    const N = x0.length;
+    if (logits.length !== N * this.V) throw new KernelRuntimeError(`logits has ${logits.length} values, expected N * V = ${N * this.V}`);
+    const sh = this.shape(N, t, o.L, o.H);
+    const loss = this.fresh(N * 4);
+    const grad = this.fresh(N * this.V * 4);
+    const parts = this.fresh(N * 12);
+    const r = await this.run(
+      { loss: { buf: loss, bytes: N * 4 }, grad: { buf: grad, bytes: N * this.V * 4 }, parts: { buf: parts, bytes: N * 12 } },
+      (enc) =>
+        this.encodeElbo(enc, {
+          ...sh,
+          logits: this.upload(logits),
+          x0: this.upload(Uint32Array.from(x0)),
+          xt: this.upload(Uint32Array.from(xt)),
+          loss,
+          dlogits: grad,
+          parts,
+          gradScale: o.gradScale,
+        }),
+    );
+    return { loss: new Float32Array(r.loss), grad: new Float32Array(r.grad), parts: new Float32Array(r.parts) };
   }
 }
 

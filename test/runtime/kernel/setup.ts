@@ -1,0 +1,80 @@
+// Shared set-up of the kernel back-end tests: a seeded random vocabulary (embeddings, knn graph
+// built by the reference, unigram law) and, for a spec, the float64 reference kernel next to the
+// GPU runtime over the same inputs.
+import type { KernelSpec } from '../../../specs/types/kernel.ts';
+import { buildKnnGraph, makeReferenceKernel, type ReferenceKernel, type SparseGraph } from '../../../reference/kernel/index.ts';
+import { createKernelRuntime, type KernelRuntime } from '../../../runtime/kernel/index.ts';
+import { getGpu, type Gpu } from '../../../runtime/gpu/index.ts';
+import * as IR from '../../helpers/ir.ts';
+
+/** Deterministic uniforms in (0, 1) (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+}
+
+export function gaussian(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(r())) * Math.cos(2 * Math.PI * r());
+}
+
+export interface Vocab {
+  V: number;
+  d: number;
+  emb: Float64Array;
+  graph: SparseGraph;
+  unigram: Float64Array;
+}
+
+export function vocab(V: number, seed = 1, d = 8, k = 4): Vocab {
+  const r = rng(seed);
+  const emb = Float64Array.from({ length: V * d }, () => gaussian(r));
+  const graph = buildKnnGraph(emb, V, d, { k, bandwidth: 0.3, symmetric: false });
+  const unigram = Float64Array.from({ length: V }, () => 0.2 + r());
+  const s = unigram.reduce((a, b) => a + b, 0);
+  unigram.forEach((x, i) => (unigram[i] = x / s));
+  return { V, d, emb, graph, unigram };
+}
+
+/** The shipped kernels as the tests use them (test/helpers/ir.ts). */
+export const SHIPPED: Record<string, () => KernelSpec> = {
+  masking: () => IR.masking(),
+  uniform: () => IR.uniform(),
+  semdlm: () => IR.semdlm(),
+  semdlm_plus: () => IR.semdlmPlus(),
+  hybrid: () => IR.hybrid(),
+  everything: () => IR.everything(),
+};
+
+export interface Pair {
+  gpu: Gpu;
+  ref: ReferenceKernel;
+  rt: KernelRuntime;
+  spec: KernelSpec;
+  vocab: Vocab;
+}
+
+export async function pair(spec: KernelSpec, v: Vocab): Promise<Pair> {
+  const gpu = await getGpu();
+  const inputs = { V: v.V, graphs: { near: v.graph }, unigram: v.unigram };
+  const ref = makeReferenceKernel(spec, inputs);
+  const rt = await createKernelRuntime(gpu, spec, inputs);
+  return { gpu, ref, rt, spec, vocab: v };
+}
+
+/** Largest |got - want| / (|want| + floor) over the entries. */
+export function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>, floor = 0): number {
+  let m = 0;
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    const e = Math.abs(g - w) / (Math.abs(w) + floor);
+    if (!(e <= m)) m = Number.isNaN(e) ? Infinity : e;
+  }
+  return m;
+}
