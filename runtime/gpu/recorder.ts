@@ -407,14 +407,17 @@ export class Recorder {
       if (opts.wait) await this.gpu.device.queue.onSubmittedWorkDone();
       return;
     }
-    if (this.sleepFraction > 0 && this.lastGpuMs > 2) {
-      await new Promise((r) => setTimeout(r, this.sleepFraction * this.lastGpuMs));
-    }
+    // Sleep through most of the expected GPU time instead of spinning in mapAsync. The estimate
+    // must not include our own sleep: when the map resolves at once, we overslept, so shrink it.
+    const sleepMs = this.sleepFraction > 0 && this.lastGpuMs > 2 ? this.sleepFraction * this.lastGpuMs : 0;
+    if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
+    const t1 = performance.now();
     await Promise.all([
       ...used.map((c) => c.buffer.mapAsync(MAP_READ, 0, Math.ceil(c.used / 8) * 8)),
       ...(nQueries ? [this.qStaging!.mapAsync(MAP_READ, 0, nQueries * 8)] : []),
     ]);
-    this.lastGpuMs = performance.now() - t0;
+    const t2 = performance.now();
+    this.lastGpuMs = sleepMs > 0 && t2 - t1 < 0.5 ? this.lastGpuMs * 0.7 : t2 - t0;
     for (const s of staged) {
       const c = this.sChunks[s.chunk]!;
       const src = c.buffer.getMappedRange(s.offset, Math.ceil(s.into.byteLength / 8) * 8);
