@@ -11,7 +11,8 @@ import type { WgslProgram } from '../../compiler/wgsl/module.ts';
 import { KernelCoefficients, exprRates, type RateSource, type TransitionCoefs } from './coefficients.ts';
 import { KernelPipelines, KernelRecording, emptyBuffer, rowGrid, tableBuffer, windowOf, type Binding } from './encoder.ts';
 import { KernelRuntimeError } from './errors.ts';
-import { checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
+import { aliasTable, checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
+import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
 import { kernelStructure, type KernelStructure } from './structure.ts';
 import { Workspace } from './workspace.ts';
@@ -403,6 +404,76 @@ export class KernelRuntime {
     }
   }
 
+  // ---------------------------------------------------------------- forward corruption
+
+  private distAliasBufs: { prob: GPUBuffer; alias: GPUBuffer } | null = null;
+  private distAlias(): { prob: GPUBuffer; alias: GPUBuffer } {
+    if (!this.distAliasBufs) {
+      const G = Math.max(1, this.resetDists.length);
+      const prob = new Float32Array(G * this.V);
+      const alias = new Uint32Array(G * this.V);
+      this.resetDists.forEach((p, g) => {
+        const t = aliasTable(p);
+        prob.set(Float32Array.from(t.prob), g * this.V);
+        alias.set(Uint32Array.from(t.alias), g * this.V);
+      });
+      this.distAliasBufs = { prob: tableBuffer(this.gpu, prob, 'dist alias prob'), alias: tableBuffer(this.gpu, alias, 'dist alias idx') };
+    }
+    return this.distAliasBufs;
+  }
+
+  /**
+   * x_t ~ q_t(. | x0) for B*L positions (x0 u32 in, x_t u32 out with [MASK] = V), exact path
+   * simulation (docs/math.md §2.1). Reproducible: draws depend on (seed, sequence, position, stream).
+   */
+  encodeCorrupt(enc: GPUCommandEncoder, a: BatchShape & { x0: GPUBuffer; out: GPUBuffer; seed: number; stream?: number }): void {
+    const st = this.st;
+    if (st.resets.length && ((st.jumpChannels.length && !this.co.coProportional) || (st.resets.length > 1 && !this.co.coProportional))) {
+      throw new KernelRuntimeError(
+        'forward sampling on the GPU needs the reset and jump channels in fixed proportion (the time of the last reset then fixes the walk length); this kernel\'s rates are not',
+        'channels',
+      );
+    }
+    const N = a.B * a.L;
+    const sp = this.slots(a);
+    const par = new Float32Array(sp.slots.length * 12);
+    sp.slots.forEach((sl, s) => {
+      const co = sl.co;
+      const L1 = this.co.lambdas(sl.t);
+      const Lu = co.totals.u;
+      const La = co.totals.a;
+      par.set([co.maskProb, co.keep, Lu, La, Lu > 0 ? La / Lu : 0, 0, 0, 0], 12 * s);
+      let cum = 0;
+      st.resets.forEach((g, gi) => {
+        cum += g.channels.reduce((x, c) => x + L1[c]!, 0) / (Lu > 0 ? Lu : 1);
+        par[12 * s + 8 + gi] = cum;
+      });
+    });
+    const groups = st.resets.map((g) => (g.dist.kind === 'uniform' ? 'uniform' : 'alias') as 'uniform' | 'alias');
+    const prog = this.prog(`corrupt/${groups.join(',')}`, () => corruptProgram({ hasMask: st.hasMask, groups, jump: !!this.jump, wg: this.lanes }));
+    const g = this.jump;
+    const dummy = this.ws.get('dummy', 16);
+    const da = this.distAlias();
+    const rec = new KernelRecording(this.gpu, this.pipes);
+    const [kx, ky] = seedWords(a.seed);
+    rec.dispatch(
+      prog,
+      { V: this.V, C: N, n: a.L, seed0: kx, seed1: ky, stream: a.stream ?? 0 },
+      [a.x0, a.out, tableBuffer(this.gpu, Uint32Array.from(sp.slotOfSeq)), tableBuffer(this.gpu, par), g?.rowPtr ?? dummy, g?.col ?? dummy, g?.aliasProb ?? dummy, g?.aliasIdx ?? dummy, da.prob, da.alias],
+      linearGrid(N, this.lanes),
+    );
+    rec.encode(enc);
+  }
+
+  /** Convenience: corrupts host tokens (t per sequence of L positions, or one t). */
+  async corrupt(x0: Uint32Array | number[], t: ArrayLike<number> | number, o: { L?: number; seed: number; stream?: number }): Promise<Uint32Array> {
+    const tok = Uint32Array.from(x0);
+    const sh = this.shape(tok.length, t, o.L);
+    const out = this.fresh(tok.length * 4);
+    const r = await this.run({ out: { buf: out, bytes: tok.length * 4 } }, (enc) => this.encodeCorrupt(enc, { ...sh, x0: this.upload(tok), out, seed: o.seed, stream: o.stream }));
+    return new Uint32Array(r.out);
+  }
+
   describe(times: number[] = []): DescribeInfo {
     return {
       name: this.spec.name,
@@ -517,6 +588,20 @@ export class KernelRuntime {
     );
     return { loss: new Float32Array(r.loss), grad: new Float32Array(r.grad), parts: new Float32Array(r.parts) };
   }
+}
+
+/** A 53-bit seed as the two key words of Philox. */
+export function seedWords(seed: number): [number, number] {
+  if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new KernelRuntimeError(`a seed must be a non-negative integer, got ${seed}`);
+  return [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
+}
+
+/** Workgroups for n invocations of `wg` lanes, folded into y past the per-dimension limit. */
+export function linearGrid(n: number, wg: number, limit = 65535): [number, number] {
+  const groups = Math.max(1, Math.ceil(n / wg));
+  if (groups <= limit) return [groups, 1];
+  const y = Math.ceil(groups / limit);
+  return [Math.ceil(groups / y), y];
 }
 
 function usesGraphInRules(spec: KernelSpec, name: string): boolean {

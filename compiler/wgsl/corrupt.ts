@@ -1,0 +1,131 @@
+// Forward corruption x_t ~ q_t(. | x0) by path simulation (docs/math.md §2.1), one invocation per
+// position, never a V-vector:
+//   1. masked with probability 1 - e^{-L_m} (the smaller of the two probabilities is compared with
+//      the 48-bit uniform, so both tails are exact);
+//   2. E ~ Exp(1) is the reset clock looking back from t: no reset when E >= L_u; otherwise the walk
+//      starts at y ~ pi_g (group g by its share of the reset amount; alias table or uniform; buckets
+//      are floor(word * n / 2^32), uniform integers) and
+//      covers jump amount (L_a / L_u) E (reset and jump channels in fixed proportion);
+//   3. N ~ Poisson(that amount) by counting Exp(1) arrivals (exact in the tail), N alias steps on A.
+// Random numbers: Philox counter (position in sequence, sequence, PURPOSE | stream, draw).
+import { dimsModule } from './dims.ts';
+import { mathModule, rngModule } from './math.ts';
+import { program, wgslModule, type WgslProgram } from './module.ts';
+
+export const PURPOSE = { corrupt: 1, reverse: 2, prior: 3, tauLeap: 4 } as const;
+
+export interface CorruptOptions {
+  hasMask: boolean;
+  /** Reset groups, each uniform or by alias table. */
+  groups: Array<'uniform' | 'alias'>;
+  jump: boolean;
+  wg: number;
+}
+
+/**
+ * Bindings: 1 x0 [N], 2 out [N], 3 slot of each sequence [B], 4 slot parameters (3 vec4 per slot:
+ * (maskProb, keep, L_u, L_a), (L_a / L_u, 0, 0, 0), cumulative group shares), 5 rowPtr, 6 col,
+ * 7 aliasProb, 8 aliasIdx (graph rows), 9 distProb, 10 distAlias ([group][V]).
+ * Dims: C = N positions, n = L (positions per sequence), V, seed0/1, stream.
+ */
+export function corruptProgram(o: CorruptOptions): WgslProgram {
+  const G = o.groups.length;
+  const pickToken = o.groups
+    .map((kind, g) =>
+      kind === 'uniform'
+        ? `    if (grp == ${g}u) { x = philox_mulhilo(q.z, d.V).x; }`
+        : `    if (grp == ${g}u) {
+      let bkt = philox_mulhilo(q.z, d.V).x;
+      if (uc < distProb[${g}u * d.V + bkt]) { x = bkt; } else { x = distAlias[${g}u * d.V + bkt]; }
+    }`,
+    )
+    .join('\n');
+  const code = /* wgsl */ `
+@group(0) @binding(1) var<storage, read> x0: array<u32>;
+@group(0) @binding(2) var<storage, read_write> outv: array<u32>;
+@group(0) @binding(3) var<storage, read> seqSlot: array<u32>;
+@group(0) @binding(4) var<storage, read> sp: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> rowPtr: array<u32>;
+@group(0) @binding(6) var<storage, read> colIdx: array<u32>;
+@group(0) @binding(7) var<storage, read> aliasProb: array<f32>;
+@group(0) @binding(8) var<storage, read> aliasIdx: array<u32>;
+@group(0) @binding(9) var<storage, read> distProb: array<f32>;
+@group(0) @binding(10) var<storage, read> distAlias: array<u32>;
+
+const PURPOSE: u32 = ${PURPOSE.corrupt}u;
+
+@compute @workgroup_size(${o.wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let i = gid.x + gid.y * nw.x * ${o.wg}u;
+  if (i >= d.C) { return; }
+  let seq = i / d.n;
+  let pos = i - seq * d.n;
+  let s = seqSlot[seq];
+  let p0 = sp[3u * s];
+  let p1 = sp[3u * s + 1u];
+  let cum = sp[3u * s + 2u];
+  let key = vec2<u32>(d.seed0, d.seed1);
+  let purpose = (PURPOSE << 24u) | (d.stream & 0xffffffu);
+  var draw = 0u;
+  var r = rng4(key, pos, seq, purpose, draw);
+  draw = draw + 1u;
+  ${
+    o.hasMask
+      ? `// Masked with probability p0.x: compare the smaller side with the uniform.
+  let um = rand_open01(r.x, r.y);
+  var masked = false;
+  if (p0.x < 0.5) { masked = um < p0.x; } else { masked = !(um < p0.y); }
+  if (masked) { outv[i] = d.V; return; }`
+      : ''
+  }
+  var x = x0[i];
+  var mean = p0.w;
+  ${
+    G > 0
+      ? `let E = -log(rand_open01(r.z, r.w));
+  if (E < p0.z) {
+    let q = rng4(key, pos, seq, purpose, draw);
+    draw = draw + 1u;
+    let ug = rand_open01(q.x, q.y);
+    var grp = 0u;
+    for (var g = 0u; g < ${G - 1}u; g = g + 1u) { if (ug >= cum[g]) { grp = g + 1u; } }
+    let q2 = rng4(key, pos, seq, purpose, draw);
+    draw = draw + 1u;
+    let uc = rand_open01(q2.x, q2.y);
+${pickToken}
+    mean = p1.x * E;
+  }`
+      : ''
+  }
+  ${
+    o.jump
+      ? `// N ~ Poisson(mean): arrivals of a unit-rate Poisson process in [0, mean).
+  var n = 0u;
+  var acc = 0.0;
+  loop {
+    let a = rng4(key, pos, seq, purpose, draw);
+    draw = draw + 1u;
+    acc = acc + -log(rand_open01(a.x, a.y));
+    if (acc >= mean) { break; }
+    n = n + 1u;
+    acc = acc + -log(rand_open01(a.z, a.w));
+    if (acc >= mean) { break; }
+    n = n + 1u;
+  }
+  for (var k = 0u; k < n; k = k + 1u) {
+    let a = rng4(key, pos, seq, purpose, draw);
+    draw = draw + 1u;
+    let j0 = rowPtr[x];
+    let deg = rowPtr[x + 1u] - j0;
+    if (deg == 0u) { continue; }
+    let b = philox_mulhilo(a.x, deg).x;
+    if (rand_open01(a.z, a.w) < aliasProb[j0 + b]) { x = colIdx[j0 + b]; } else { x = colIdx[j0 + aliasIdx[j0 + b]]; }
+  }`
+      : ''
+  }
+  outv[i] = x;
+}
+`;
+  const key = `corrupt_${o.hasMask ? 'm' : ''}${o.groups.map((g) => g[0]).join('')}${o.jump ? 'j' : ''}`;
+  return program(key, [o.wg], dimsModule, rngModule, mathModule, wgslModule(`${key}_main`, code));
+}
