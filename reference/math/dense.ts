@@ -43,8 +43,9 @@ export function normInf(A: Float64Array, n: number): number {
   return m;
 }
 
-/** Solve A X = B for X (Gaussian elimination with partial pivoting). */
+/** Solve A X = B for X (Gaussian elimination with partial pivoting); B is n x m row-major, m = B.length / n. */
 export function solve(A: Float64Array, B: Float64Array, n: number): Float64Array {
+  const m = B.length / n;
   const M = Float64Array.from(A);
   const X = Float64Array.from(B);
   for (let c = 0; c < n; c++) {
@@ -52,25 +53,23 @@ export function solve(A: Float64Array, B: Float64Array, n: number): Float64Array
     for (let r = c + 1; r < n; r++) if (Math.abs(M[r * n + c]!) > Math.abs(M[p * n + c]!)) p = r;
     if (M[p * n + c] === 0) throw new Error('solve: singular matrix');
     if (p !== c) {
-      for (let j = 0; j < n; j++) {
-        [M[c * n + j], M[p * n + j]] = [M[p * n + j]!, M[c * n + j]!];
-        [X[c * n + j], X[p * n + j]] = [X[p * n + j]!, X[c * n + j]!];
-      }
+      for (let j = 0; j < n; j++) [M[c * n + j], M[p * n + j]] = [M[p * n + j]!, M[c * n + j]!];
+      for (let j = 0; j < m; j++) [X[c * m + j], X[p * m + j]] = [X[p * m + j]!, X[c * m + j]!];
     }
     const d = M[c * n + c]!;
     for (let r = c + 1; r < n; r++) {
       const f = M[r * n + c]! / d;
       if (f === 0) continue;
       for (let j = c; j < n; j++) M[r * n + j]! -= f * M[c * n + j]!;
-      for (let j = 0; j < n; j++) X[r * n + j]! -= f * X[c * n + j]!;
+      for (let j = 0; j < m; j++) X[r * m + j]! -= f * X[c * m + j]!;
     }
   }
   for (let c = n - 1; c >= 0; c--) {
     const d = M[c * n + c]!;
-    for (let j = 0; j < n; j++) {
-      let s = X[c * n + j]!;
-      for (let k = c + 1; k < n; k++) s -= M[c * n + k]! * X[k * n + j]!;
-      X[c * n + j] = s / d;
+    for (let j = 0; j < m; j++) {
+      let s = X[c * m + j]!;
+      for (let k = c + 1; k < n; k++) s -= M[c * n + k]! * X[k * m + j]!;
+      X[c * m + j] = s / d;
     }
   }
   return X;
