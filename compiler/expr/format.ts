@@ -1,8 +1,9 @@
 // Expressions printed in the .kernel surface syntax with the fewest parentheses that keep the
 // tree (docs/expressions.md, "Syntax"). Precedence, loosest first:
 //   ||   &&   == !=   < <= > >=   + -   * /   unary - !   ^ (right-associative)   calls, atoms
-// so -x^2 is -(x^2), (-x)^2 keeps its parentheses, and a - (b - c) keeps its own. Comparisons do
-// not chain: a comparison inside any comparison is parenthesised. `if` prints as if(c, a, b).
+// so -x^2 is -(x^2), (-x)^2 keeps its parentheses, a - (b - c) keeps its own, and an exponent may
+// be unary (2^-1). Comparisons do not chain: a comparison inside any comparison is parenthesised.
+// `if` prints as if(c, a, b), a call in the grammar (grammar/parser.ts has the same ladder).
 import type { Expr } from '../../specs/types/kernel.ts';
 
 const LEVEL: Record<string, number> = {
@@ -58,7 +59,8 @@ export function formatExpr(e: Expr): string {
       return e.op + wrap(e.a, inner > UNARY);
     }
     case 'binary': {
-      if (e.op === '^') return `${wrap(e.a, level(e.a) > POW)}^${wrap(e.b, level(e.b) >= POW)}`;
+      // The exponent is a unary expression in the grammar: 2^-1, 2^-x^2 = 2^(-(x^2)).
+      if (e.op === '^') return `${wrap(e.a, level(e.a) > POW)}^${wrap(e.b, level(e.b) >= UNARY)}`;
       const L = LEVEL[e.op]!;
       const comparison = L === 3 || L === 4;
       const la = level(e.a);

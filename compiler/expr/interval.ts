@@ -237,7 +237,8 @@ function monotone(
       nan = true;
       return dir < 0 ? -Infinity : Infinity;
     }
-    if (!Number.isFinite(y) || opts.exact?.(x)) return y;
+    // Limits at +-inf (exp(-inf) = 0, tanh(inf) = 1) and the listed exact points are not rounded.
+    if (!Number.isFinite(y) || !Number.isFinite(x) || opts.exact?.(x)) return y;
     return ulps(y, dir, TRANSCENDENTAL_ULPS);
   };
   let l = opts.increasing ? round(lo, -1) : round(hi, -1);
@@ -299,7 +300,9 @@ function tanI(a: Interval): Interval {
   if (!Number.isFinite(a.lo) || !Number.isFinite(a.hi) || a.hi - a.lo >= Math.PI || maybeContainsPeriodic(a.lo, a.hi, HALF_PI, Math.PI)) {
     return iv(-Infinity, Infinity, nan);
   }
-  return monotone(iv(a.lo, a.hi, nan), Math.tan, { increasing: true, exact: (x) => x === 0, zeroFixed: true });
+  // tan keeps the sign of its argument only on the central branch (-pi/2, pi/2).
+  const central = a.lo > -HALF_PI && a.hi < HALF_PI;
+  return monotone(iv(a.lo, a.hi, nan), Math.tan, { increasing: true, exact: (x) => x === 0, zeroFixed: central });
 }
 
 function absI(a: Interval): Interval {

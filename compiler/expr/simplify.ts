@@ -129,6 +129,12 @@ function expandProduct(e: Expr, exp: number, out: Product): void {
 
 /** Merges factors with the same base: x^a x^b = x^(a+b), only when that keeps the value. */
 function mergeFactors(factors: Factor[]): Factor[] {
+  // 0^n is 0 for n > 0: a zero literal keeps only the sign of its exponent.
+  const norm = (fs: Factor[]) => fs.map((f) => (finiteNum(f.base) === 0 ? { base: f.base, exp: Math.sign(f.exp) } : f));
+  return norm(mergeLike(norm(factors)));
+}
+
+function mergeLike(factors: Factor[]): Factor[] {
   const out: Factor[] = [];
   const byKey = new Map<string, number[]>();
   for (const f of factors) {
@@ -188,17 +194,17 @@ function buildProduct(p: Product): Expr {
     d = 1;
   }
   const numer = p.factors.filter((f) => f.exp > 0).map(factorExpr);
-  const denomFactors = p.factors.filter((f) => f.exp < 0).map(factorExpr);
+  // A zero divisor leads its product, as simplifying that product on its own would put it.
+  const denom = p.factors.filter((f) => f.exp < 0);
+  const denomFactors = [...denom.filter((f) => finiteNum(f.base) === 0), ...denom.filter((f) => finiteNum(f.base) !== 0)].map(factorExpr);
   if (numer.length === 0 && denomFactors.length === 0) {
     const v = c / d;
     return Number.isFinite(v) ? mkNum(v) : bin('/', mkNum(c), mkNum(d));
   }
   // -(a - b) written as b - a: a negated single sum distributes (negation is exact).
-  if (c === -1 && d === 1 && numer.length === 1 && denomFactors.length === 0 && isSum(numer[0]!)) {
-    return mkSum([{ sign: -1, e: numer[0]! }]);
-  }
   let top: Expr;
-  if (c === 1) top = productOf(numer) ?? mkNum(1);
+  if (c === -1 && numer.length === 1 && isSum(numer[0]!)) top = mkSum([{ sign: -1, e: numer[0]! }]);
+  else if (c === 1) top = productOf(numer) ?? mkNum(1);
   else if (c === -1) top = numer.length ? neg(productOf(numer)!) : mkNum(-1);
   else top = productOf([mkNum(c), ...numer])!;
   const den = productOf(d === 1 ? denomFactors : [mkNum(d), ...denomFactors]);
@@ -210,10 +216,24 @@ const isSum = (e: Expr) => e.k === 'binary' && (e.op === '+' || e.op === '-');
 export function mkProduct(parts: Factor[]): Expr {
   const p: Product = { cnum: 1, cden: 1, factors: [] };
   for (const f of parts) expandProduct(f.base, f.exp, p);
+  return normaliseProduct(p) ? buildProduct(p) : mkNum(0);
+}
+
+/** Merges factors and drops what a zero makes irrelevant, in place; false when p is just 0. */
+function normaliseProduct(p: Product): boolean {
   p.factors = mergeFactors(p.factors);
-  if (p.cnum === 0 && p.factors.every((f) => (f.exp > 0 ? safe(f.base) : safeNonZero(f.base)))) return mkNum(0);
-  if (p.cnum === 0) p.factors.unshift({ base: mkNum(0), exp: 1 }), (p.cnum = 1);
-  return buildProduct(p);
+  // x / (c * y * 0) is x / 0 for finite y (up to the sign of zero): keep the zero divisor alone.
+  if (p.factors.some((f) => f.exp < 0 && finiteNum(f.base) === 0)) {
+    p.factors = p.factors.filter((f) => f.exp > 0 || finiteNum(f.base) === 0 || !safe(f.base));
+    p.cden = 1;
+  }
+  if (p.cnum === 0) {
+    // 0 times finite factors is 0 (up to its sign); only factors that may be inf, NaN or (as
+    // divisors) zero can change that, so only they stay: 0 * log(t), 0 / t.
+    p.factors = p.factors.filter((f) => (f.exp > 0 ? !safe(f.base) : !safeNonZero(f.base)));
+    if (p.factors.length === 0) return false;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,7 +287,7 @@ export function mkSum(parts: SignedTerm[]): Expr {
   for (const { sign, e } of flat) {
     const p: Product = { cnum: 1, cden: 1, factors: [] };
     expandProduct(e, 1, p);
-    p.factors = mergeFactors(p.factors);
+    if (!normaliseProduct(p)) continue;
     const t: Term = { cnum: sign * p.cnum, cden: p.cden, factors: p.factors, key: factorsKey(p.factors) };
     const slots = byKey.get(t.key) ?? [];
     let merged = false;
@@ -299,9 +319,7 @@ export function mkSum(parts: SignedTerm[]): Expr {
 }
 
 function termExpr(t: Term, sign: 1 | -1): Expr {
-  const cnum = sign * t.cnum;
-  if (cnum === 0) return bin('*', mkNum(0), buildProduct({ cnum: 1, cden: t.cden, factors: t.factors }));
-  return buildProduct({ cnum, cden: t.cden, factors: t.factors });
+  return buildProduct({ cnum: sign * t.cnum, cden: t.cden, factors: t.factors });
 }
 
 export function mkNeg(a: Expr): Expr {
