@@ -64,8 +64,9 @@ export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, opt
   for (let i = 0; i < want.length; i++) {
     const g = got[i]!;
     const w = want[i]!;
+    if (Math.abs(g - w) <= atol + rtol * Math.abs(w)) continue;
     const ratio = Math.abs(g - w) / (atol + rtol * Math.abs(w));
-    if (!(ratio <= 1) && (worst < 0 || !(ratio <= worstRatio))) {
+    if (worst < 0 || !(ratio <= worstRatio)) {
       worst = i;
       worstRatio = ratio;
     }
