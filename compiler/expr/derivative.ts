@@ -2,9 +2,12 @@
 // Piecewise functions (if, abs, min, max, clamp) differentiate branch by branch, so at a kink the
 // derivative is one of the one-sided ones; floor, ceil, comparisons and logic have derivative 0
 // (almost everywhere). Per-token fields and graph aggregates are inputs, constant in t and s.
+// a^b with b depending on the variable uses log(a), so it holds where a > 0; where a <= 0 it is
+// NaN even if a^b happens to be flat there (0^b, or (-2)^b with b locally constant).
 import type { Expr } from '../../specs/types/kernel.ts';
 import { ExprError } from './errors.ts';
 import { checkArity } from './functions.ts';
+import { equalExpr } from './key.ts';
 import { mkNum, simplify } from './simplify.ts';
 
 const ZERO = mkNum(0);
@@ -118,6 +121,7 @@ function dPow(a: Expr, b: Expr, x: DiffVar): Expr {
   }
   const ab = pow(a, b);
   if (isZero(da)) return mul(mul(ab, call('log', a)), db); // a^b log(a) b'
-  // a^b (b' log a + b a' / a)
-  return mul(ab, add(mul(db, call('log', a)), div(mul(b, da), a)));
+  // a^b (b' log a + b a' / a); for x^x the second term is just x'.
+  const second = equalExpr(a, b) ? da : div(mul(b, da), a);
+  return mul(ab, add(mul(db, call('log', a)), second));
 }
