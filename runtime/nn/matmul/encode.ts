@@ -2,12 +2,14 @@
 // recorder can encode a whole training step without awaiting; prepareMatmul does the async
 // work (compilation, autotune) ahead of time.
 import type { Gpu } from '../../gpu/index.ts';
-import { bindGroupFor, overlaps, uniformFor, windowOf, type Resource, type Window } from './bindings.ts';
+import { bindGroupFor, idOf, overlaps, uniformFor, windowOf, type Resource, type Window } from './bindings.ts';
+import { encodePack, scratchTexture, textureHeight, valuesPerTexel, type PackSpec, type TexFormat } from './pack.ts';
+import { isWeightMirror } from './weight-mirror.ts';
 import { MatmulError } from './errors.ts';
 import type { Kernel, VariantImpl } from './kernel.ts';
 import { structuralKey } from './kernel.ts';
 import { pipelineNow } from './pipelines.ts';
-import { extent, normalise, packParams, type Problem } from './problem.ts';
+import { extent, normalise, packParams, type Problem, type TexRows } from './problem.ts';
 import { chooseVariant } from './select.ts';
 import type { MatmulArgs, MatmulRecorder } from './types.ts';
 import { VARIANTS } from './variants/index.ts';
@@ -41,16 +43,9 @@ export function encodeWith(gpu: Gpu, encoder: GPUCommandEncoder, impl: VariantIm
   if (p.hasBias && !args.bias) throw new MatmulError('hasBias is set but no bias operand was given', 'bias');
   const k = kernelFor(gpu, impl, p);
   const wa = windowOf(gpu, args.a, extent(p, 'a'), 'a');
+  const wb = windowOf(gpu, args.b, extent(p, 'b'), 'b');
   const wc = windowOf(gpu, args.c, extent(p, 'c'), 'c');
   const wbias = args.bias ? windowOf(gpu, args.bias, p.N, 'bias') : undefined;
-  let wb: Window | undefined;
-  let bRes: Resource;
-  if (k.bFromTexture) {
-    throw new MatmulError('texture operands are not available yet', 'b');
-  } else {
-    wb = windowOf(gpu, args.b, extent(p, 'b'), 'b');
-    bRes = { window: wb };
-  }
   for (const [w, name] of [[wa, 'a'], [wb, 'b'], [wbias, 'bias']] as const) {
     if (w && overlaps(w, wc)) {
       throw new MatmulError(
@@ -66,21 +61,73 @@ export function encodeWith(gpu: Gpu, encoder: GPUCommandEncoder, impl: VariantIm
   const gx = Math.min(total, 65535);
   const gy = Math.ceil(total / gx);
   if (gy > 65535) throw new MatmulError(`needs ${total} workgroups, more than a dispatch can hold; split the batch`, 'batch');
-  const params = packParams(p, { a: wa.elem, b: wb?.elem ?? 0, c: wc.elem, bias: wbias?.elem ?? 0 }, tilesM, tilesN);
+  let aRes: Resource = { window: wa };
+  let bRes: Resource = { window: wb };
+  let tex: TexRows | undefined;
+  if (k.textures) {
+    const { a, b, rows } = packSpecs(p, k.textures.format, k.textures.kChunk);
+    const va = scratchTexture(gpu, 'a', a.format, a.width, textureHeight(a));
+    encodePack(gpu, encoder, a, wa, va, idOf(va));
+    aRes = { texture: va, id: idOf(va) };
+    if (isWeightMirror(args.b)) {
+      const m = args.b.textureFor(b);
+      if (m.stale) {
+        encodePack(gpu, encoder, b, wb, m.view, m.id);
+        args.b.markFresh(m.key);
+      }
+      bRes = { texture: m.view, id: m.id };
+    } else {
+      const vb = scratchTexture(gpu, 'b', b.format, b.width, textureHeight(b));
+      encodePack(gpu, encoder, b, wb, vb, idOf(vb));
+      bRes = { texture: vb, id: idOf(vb) };
+    }
+    tex = rows;
+  }
+  const params = packParams(p, { a: wa.elem, b: wb.elem, c: wc.elem, bias: wbias?.elem ?? 0 }, tilesM, tilesN, tex);
   const u = uniformFor(gpu, params);
   const pipeline = pipelineNow(gpu, k);
   const group = bindGroupFor(gpu, pipeline, k.key, [
     { uniform: u.buffer },
-    { window: wa },
+    aRes,
     bRes,
     { window: wc },
-    wbias ? { window: wbias } : undefined,
+    { window: wbias ?? noBias(gpu) },
   ]);
   const pass = encoder.beginComputePass({ label: k.key });
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, group);
   pass.dispatchWorkgroups(gx, gy);
   pass.end();
+}
+
+const dummies = new WeakMap<GPUDevice, Window>();
+/** A 4-element buffer bound as the bias when there is none (the kernels test a flag, not the binding). */
+function noBias(gpu: Gpu): Window {
+  let w = dummies.get(gpu.device);
+  if (!w) {
+    const buffer = gpu.device.createBuffer({ size: 16, usage: 0x80, label: 'matmul no-bias' });
+    dummies.set(gpu.device, (w = { buffer, byteOffset: 0, byteSize: 16, elem: 0 }));
+  }
+  return w;
+}
+
+/** How op(A) and op(B) are packed for a texture kernel, and the texture rows per batch index. */
+export function packSpecs(p: Problem, format: TexFormat, kChunk: number): { a: PackSpec; b: PackSpec; rows: TexRows } {
+  const vpt = valuesPerTexel(format);
+  const kp = Math.ceil(p.K / kChunk) * kChunk;
+  const items = (st: [number, number]): [number, number] => [st[0] ? p.batchOuter : 1, st[1] ? p.batchInner : 1];
+  const ia = items(p.strideA);
+  const ib = items(p.strideB);
+  const a: PackSpec = { format, trans: p.transA, rows: p.M, cols: p.K, rowsPad: p.M, width: kp / vpt, ld: p.lda, items: ia, strides: p.strideA };
+  const b: PackSpec = { format, trans: p.transB, rows: p.K, cols: p.N, rowsPad: kp, width: Math.ceil(p.N / vpt), ld: p.ldb, items: ib, strides: p.strideB };
+  const rows: TexRows = {
+    kp,
+    ta0: p.strideA[0] ? ia[1] * p.M : 0,
+    ta1: p.strideA[1] ? p.M : 0,
+    tb0: p.strideB[0] ? ib[1] * kp : 0,
+    tb1: p.strideB[1] ? kp : 0,
+  };
+  return { a, b, rows };
 }
 
 export { VARIANTS };

@@ -11,8 +11,13 @@ export interface Kernel {
   /** C tile per workgroup. */
   tileM: number;
   tileN: number;
-  /** B is read from a WeightMirror texture (binding 2 is a texture_2d<f32>). */
-  bFromTexture: boolean;
+  /**
+   * Operands read from packed textures (bindings 1 and 2 are texture_2d): op(A) as rows of K
+   * and op(B) as rows of N, K zero-padded to a multiple of `kChunk` (see pack.ts).
+   */
+  textures?: { format: 'rgba32float' | 'rgba32uint'; kChunk: number; f16: boolean };
+  /** Workgroups per tile are 1; invocations per workgroup (for documentation and tests). */
+  workgroupSize: number;
 }
 
 export interface VariantImpl {
@@ -22,9 +27,9 @@ export interface VariantImpl {
   kernel(gpu: Gpu, p: Problem): Kernel;
 }
 
-/** The structural part of a problem that changes the shader text (sizes live in the uniform block). */
+/** The transposes, the structural part of a problem for kernels that read storage directly (all else is uniform). */
 export function structuralKey(p: Problem): string {
-  return `${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}${p.hasBias ? 'b' : ''}${p.accumulate ? 'a' : ''}`;
+  return `${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}`;
 }
 
 /**
@@ -32,16 +37,18 @@ export function structuralKey(p: Problem): string {
  * (batch item, tile row, tile col) and `valid` says whether that tile exists; base_a/b/c
  * are the element offsets of this batch item's A, B and C.
  */
-export function prologue(p: Problem, opts: { bTexture?: boolean; aType?: string; bType?: string } = {}): string {
-  const aT = opts.aType ?? 'f32';
-  const bT = opts.bType ?? 'f32';
+export function prologue(p: Problem, opts: { texture?: 'f32' | 'u32' } = {}): string {
+  const decl = opts.texture
+    ? `@group(0) @binding(1) var AT: texture_2d<${opts.texture}>;\n@group(0) @binding(2) var BT: texture_2d<${opts.texture}>;`
+    : '@group(0) @binding(1) var<storage, read> A: array<f32>;\n@group(0) @binding(2) var<storage, read> B: array<f32>;';
   return `${PARAMS_WGSL}
-@group(0) @binding(1) var<storage, read> A: array<${aT}>;
-${opts.bTexture ? '@group(0) @binding(2) var BT: texture_2d<f32>;' : `@group(0) @binding(2) var<storage, read> B: array<${bT}>;`}
+${decl}
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
-${p.hasBias ? '@group(0) @binding(4) var<storage, read> BIAS: array<f32>;' : ''}
+@group(0) @binding(4) var<storage, read> BIAS: array<f32>;
 
-struct Tile { valid: bool, tm: u32, tn: u32, base_a: u32, base_b: u32, base_c: u32 }
+// tex_a, tex_b: first row of this batch item in the packed operand textures.
+${STORE_C_WGSL}
+struct Tile { valid: bool, tm: u32, tn: u32, base_a: u32, base_b: u32, base_c: u32, tex_a: u32, tex_b: u32 }
 
 fn tile(wid: vec3u, nwg: vec3u) -> Tile {
   let lin = wid.x + wid.y * nwg.x;
@@ -57,19 +64,27 @@ fn tile(wid: vec3u, nwg: vec3u) -> Tile {
   t.base_a = P.off_a + zo * P.sa0 + zi * P.sa1;
   t.base_b = P.off_b + zo * P.sb0 + zi * P.sb1;
   t.base_c = P.off_c + zo * P.sc0 + zi * P.sc1;
+  t.tex_a = zo * P.ta0 + zi * P.ta1;
+  t.tex_b = zo * P.tb0 + zi * P.tb1;
   return t;
 }
 `;
 }
 
 /** WGSL statement storing `acc` (an f32 expression) into C[m, n] with alpha, bias and accumulation. */
-export function storeC(p: Problem, m: string, n: string, acc: string, baseC = 't.base_c'): string {
-  const idx = `${baseC} + (${m}) * P.ldc + (${n})`;
-  let v = `P.alpha * (${acc})`;
-  if (p.hasBias) v += ` + BIAS[P.off_bias + (${n})]`;
-  if (p.accumulate) v += ` + C[${idx}]`;
-  return `C[${idx}] = ${v};`;
+export function storeC(m: string, n: string, acc: string, baseC = 't.base_c'): string {
+  return `store_c(${baseC} + (${m}) * P.ldc + (${n}), ${n}, ${acc});`;
 }
+
+/** The store every variant ends with (bias and accumulation are runtime flags; see PARAMS_WGSL). */
+export const STORE_C_WGSL = /* wgsl */ `
+fn store_c(i: u32, n: u32, acc: f32) {
+  var v = P.alpha * acc;
+  if ((P.flags & 1u) != 0u) { v = v + BIAS[P.off_bias + n]; }
+  if ((P.flags & 2u) != 0u) { v = v + C[i]; }
+  C[i] = v;
+}
+`;
 
 /** Index expressions of A[m, k] and B[k, n] in storage, for the problem's transposes. */
 export function aIndex(p: Problem, m: string, k: string, base = 't.base_a'): string {

@@ -1,7 +1,8 @@
 // Compute pipelines for generated matmul kernels. prepareMatmul builds them asynchronously
 // (compile errors become ShaderCompileError); encodeMatmul then finds them synchronously.
 import { getPipeline, type Gpu } from '../../gpu/index.ts';
-import type { Kernel } from './kernel.ts';
+/** What a pipeline is built from: a key that identifies the text, and the text. */
+export interface Source { key: string; code: string }
 
 const ready = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
@@ -11,7 +12,7 @@ function table(gpu: Gpu): Map<string, GPUComputePipeline> {
   return t;
 }
 
-export async function buildPipeline(gpu: Gpu, k: Kernel): Promise<GPUComputePipeline> {
+export async function buildPipeline(gpu: Gpu, k: Source): Promise<GPUComputePipeline> {
   const t = table(gpu);
   const have = t.get(k.key);
   if (have) return have;
@@ -21,7 +22,7 @@ export async function buildPipeline(gpu: Gpu, k: Kernel): Promise<GPUComputePipe
 }
 
 /** The pipeline for `k`, built synchronously if prepareMatmul did not build it (Dawn compiles it at first dispatch). */
-export function pipelineNow(gpu: Gpu, k: Kernel): GPUComputePipeline {
+export function pipelineNow(gpu: Gpu, k: Source): GPUComputePipeline {
   const t = table(gpu);
   let p = t.get(k.key);
   if (!p) {

@@ -89,7 +89,12 @@ export function extent(p: Problem, which: 'a' | 'b' | 'c'): number {
   return (p.batchOuter - 1) * st[0] + (p.batchInner - 1) * st[1] + (rows - 1) * ld + cols;
 }
 
-/** Uniform block shared by all variants; keep in sync with PARAMS_WGSL. 24 words. */
+/**
+ * Uniform block shared by all variants; keep in sync with packParams. 32 words.
+ * ta0/ta1, tb0/tb1: row offsets per outer/inner batch index in the packed operand textures
+ * (0 where the operand is broadcast); kp: K padded to the kernel's k chunk; flags: bit 0 add
+ * the bias, bit 1 accumulate into C (runtime flags, so one pipeline serves all four forms).
+ */
 export const PARAMS_WGSL = /* wgsl */ `
 struct Params {
   M: u32, N: u32, K: u32, batch_inner: u32,
@@ -97,7 +102,9 @@ struct Params {
   off_a: u32, off_b: u32, off_c: u32, off_bias: u32,
   sa0: u32, sa1: u32, sb0: u32, sb1: u32,
   sc0: u32, sc1: u32, tiles_n: u32, tiles_m: u32,
-  alpha: f32, _p0: u32, _p1: u32, _p2: u32,
+  alpha: f32, kp: u32, ta0: u32, ta1: u32,
+  tb0: u32, tb1: u32, flags: u32, _p1: u32,
+  _p2: u32, _p3: u32, _p4: u32, _p5: u32,
 }
 @group(0) @binding(0) var<uniform> P: Params;
 `;
@@ -105,8 +112,11 @@ struct Params {
 /** Element offsets (relative to each binding's start) and tile counts the kernel needs. */
 export interface Offsets { a: number; b: number; c: number; bias: number }
 
-export function packParams(p: Problem, off: Offsets, tilesM: number, tilesN: number): ArrayBuffer {
-  const buf = new ArrayBuffer(96);
+/** Texture row offsets per batch index of packed operands (see PARAMS_WGSL). */
+export interface TexRows { kp: number; ta0: number; ta1: number; tb0: number; tb1: number }
+
+export function packParams(p: Problem, off: Offsets, tilesM: number, tilesN: number, tex?: TexRows): ArrayBuffer {
+  const buf = new ArrayBuffer(128);
   const u = new Uint32Array(buf);
   const f = new Float32Array(buf);
   u.set([
@@ -117,5 +127,7 @@ export function packParams(p: Problem, off: Offsets, tilesM: number, tilesN: num
     p.strideC[0], p.strideC[1], tilesN, tilesM,
   ]);
   f[20] = p.alpha;
+  if (tex) u.set([tex.kp, tex.ta0, tex.ta1, tex.tb0, tex.tb1], 21);
+  u[26] = (p.hasBias ? 1 : 0) | (p.accumulate ? 2 : 0);
   return buf;
 }

@@ -16,9 +16,15 @@ export interface MatmulRecorder {
 /** A batch extent or stride: one number, or [outer, inner] for two batch dimensions (e.g. [batch, heads]). */
 export type BatchDims = number | readonly [number, number];
 
-/** The implementations. `auto` = the autotuned choice (or DLMK_MATMUL). */
-export type MatmulVariant = 'subgroup' | 'subgroup-tex' | 'tiled' | 'tiled-f16' | 'blocked';
-export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['subgroup', 'subgroup-tex', 'tiled', 'tiled-f16', 'blocked'];
+/**
+ * The implementations (see README.md): subgroup-broadcast kernels reading operands packed into
+ * textures (f32, or f16 pairs), classic shared-memory tiling (f32, or f16 tiles), and a
+ * register-blocked fallback that needs nothing.
+ */
+export type MatmulVariant = 'subgroup' | 'subgroup-f16' | 'tiled' | 'tiled-f16' | 'blocked';
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['subgroup', 'subgroup-f16', 'tiled', 'tiled-f16', 'blocked'];
+/** Variants that round operands to f16 (used only when the call sets allowF16). */
+export const F16_VARIANTS: readonly MatmulVariant[] = ['subgroup-f16', 'tiled-f16'];
 
 /** The shape and layout of a matmul, without buffers: what prepareMatmul compiles and tunes for. */
 export interface MatmulShape {
@@ -52,7 +58,7 @@ export interface MatmulShape {
   readonly variant?: MatmulVariant;
 }
 
-/** Everything encodeMatmul needs. `b` may be a WeightTexture mirror of a weight (see weight-texture.ts). */
+/** Everything encodeMatmul needs. `b` may be a WeightMirror of a weight (see weight-mirror.ts). */
 export interface MatmulArgs extends MatmulShape {
   readonly a: MatmulOperand;
   readonly b: MatmulOperand;

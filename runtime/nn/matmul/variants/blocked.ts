@@ -26,8 +26,8 @@ ${rows.map((i) => `    let a${i} = A[${aIndex(p, `ma${i}`, 'k')}];`).join('\n')}
 ${cols.map((j) => `    let b${j} = B[${bIndex(p, 'k', `nb${j}`)}];`).join('\n')}
 ${rows.map((i) => cols.map((j) => `    c${i}${j} = fma(a${i}, b${j}, c${i}${j});`).join(' ')).join('\n')}
   }
-${rows.map((i) => cols.map((j) => `  if (m0 + ${i}u < P.M && n0 + ${j * 8}u < P.N) { ${storeC(p, `m0 + ${i}u`, `n0 + ${j * 8}u`, `c${i}${j}`)} }`).join('\n')).join('\n')}
+${rows.map((i) => cols.map((j) => `  if (m0 + ${i}u < P.M && n0 + ${j * 8}u < P.N) { ${storeC(`m0 + ${i}u`, `n0 + ${j * 8}u`, `c${i}${j}`)} }`).join('\n')).join('\n')}
 }`;
-    return { variant: 'blocked', key: `matmul/blocked/${structuralKey(p)}`, code, tileM: 32, tileN: 32, bFromTexture: false };
+    return { variant: 'blocked', key: `matmul/blocked/${structuralKey(p)}`, code, tileM: 32, tileN: 32, workgroupSize: 64 };
   },
 };

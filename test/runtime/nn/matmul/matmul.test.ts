@@ -16,12 +16,15 @@ const CASES: [string, Case][] = [
   ['two batch dims, row strides', { M: 9, N: 12, K: 8, batch: [2, 3], lda: 20, ldb: 15, ldc: 13, transB: true, strideA: [200, 50], strideB: [0, 100], strideC: [400, 130] }],
 ];
 
-for (const [name, c] of CASES) {
-  test(`blocked: ${name}`, async () => {
-    const gpu = await getGpu();
-    const r = await runCase(gpu, c, 'blocked');
-    assert.ok(r.maxErr <= 1e-4, `relative error ${r.maxErr} at ${r.where}: ${r.got} vs ${r.want}`);
-  });
+for (const variant of ['blocked', 'subgroup', 'subgroup-f16'] as const) {
+  const f16 = variant.endsWith('f16');
+  for (const [name, c] of CASES) {
+    test(`${variant}: ${name}`, async () => {
+      const gpu = await getGpu();
+      const r = await runCase(gpu, { ...c, allowF16: f16 }, variant);
+      assert.ok(r.maxErr <= (f16 ? 2e-3 : 1e-4), `relative error ${r.maxErr} at ${r.where}: ${r.got} vs ${r.want}`);
+    });
+  }
 }
 
 test('a C that overlaps an input in the same buffer is a MatmulError naming c', async () => {
