@@ -39,11 +39,12 @@ function prepare(e: Expr, opts: CheckOptions, what: string): Prepared {
   if (missing.length) {
     throw new ExprError(`${what} uses parameter${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} with no value`, { expr: e });
   }
+  const fields = [...fieldsUsed(x)];
+  if (fields.length) throw new ExprError(`${what} may depend only on t, but ${formatExpr(e)} reads per-token fields (${fields.join(', ')})`, { expr: e });
   const others = [...varsUsed(x)].filter((v) => v !== 't');
   if (others.length) {
     throw new ExprError(`${what} may depend only on t, but ${formatExpr(e)} reads ${others.join(', ')}`, { expr: e });
   }
-  if (fieldsUsed(x).size) throw new ExprError(`${what} may depend only on t, but ${formatExpr(e)} reads per-token fields`, { expr: e });
   const [lo, hi] = opts.t ?? [0, 1];
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new ExprError(`the range of t [${lo}, ${hi}] is not a finite interval`);
   return { e: x, lo, hi };
