@@ -11,6 +11,7 @@
 // Output: logits = (LN(x) * (1 + scale) + shift) Wlin^T + blin over the V real tokens.
 // The AR model: no c, no modulation, plain residuals x1 = x + drop(...), and a causal mask.
 import type { ModelConfig } from '../../../specs/types/checkpoint.ts';
+import { attentionBackward, attentionForward } from '../attention.ts';
 import { crossEntropy } from '../cross_entropy.ts';
 import { dropoutMask } from '../dropout.ts';
 import { embeddingBackward, embeddingForward } from '../embedding.ts';
@@ -79,61 +80,31 @@ export function dropoutStream(layer: number, site: 0 | 1): number {
   return 2 * layer + site;
 }
 
-// WORKAROUND (runtime/nn owner): reference/nn has no attention reference yet; this is the plain
-// definition, to be replaced by reference/nn/attention.ts when it lands.
-/** o[b,i,h] = sum_j P[b,h,i,j] v[b,j,h], P = softmax_j(q.k / sqrt(dh)) (j <= i when causal). q, k, v, o: [B, L, H, dh]. */
-function attentionForward(q: F64, k: F64, v: F64, B: number, L: number, H: number, dh: number, causal: boolean): { o: F64; P: F64 } {
-  const o = new Float64Array(B * L * H * dh);
-  const P = new Float64Array(B * H * L * L);
-  const sc = 1 / Math.sqrt(dh);
-  const at = (b: number, l: number, h: number) => ((b * L + l) * H + h) * dh;
-  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < L; i++) {
-    const row = ((b * H + h) * L + i) * L;
-    const jmax = causal ? i : L - 1;
-    let m = -Infinity;
-    for (let j = 0; j <= jmax; j++) {
-      let s = 0;
-      for (let e = 0; e < dh; e++) s += q[at(b, i, h) + e]! * k[at(b, j, h) + e]!;
-      P[row + j] = s * sc;
-      m = Math.max(m, s * sc);
-    }
-    let z = 0;
-    for (let j = 0; j <= jmax; j++) z += (P[row + j] = Math.exp(P[row + j]! - m));
-    for (let j = 0; j <= jmax; j++) {
-      const p = (P[row + j] = P[row + j]! / z);
-      for (let e = 0; e < dh; e++) o[at(b, i, h) + e] = o[at(b, i, h) + e]! + p * v[at(b, j, h) + e]!;
+/** [B, L, H, dh] <-> [B, H, L, dh] (the reference attention's layout); `back` inverts. */
+function swapLH(x: F64, B: number, L: number, H: number, dh: number, back = false): F64 {
+  const y = new Float64Array(x.length);
+  for (let b = 0; b < B; b++) for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) {
+    const blh = ((b * L + l) * H + h) * dh;
+    const bhl = ((b * H + h) * L + l) * dh;
+    for (let e = 0; e < dh; e++) {
+      if (back) y[blh + e] = x[bhl + e]!;
+      else y[bhl + e] = x[blh + e]!;
     }
   }
-  return { o, P };
+  return y;
 }
 
-function attentionBackward(q: F64, k: F64, v: F64, P: F64, dout: F64, B: number, L: number, H: number, dh: number): { dq: F64; dk: F64; dv: F64 } {
-  const dq = new Float64Array(q.length);
-  const dk = new Float64Array(k.length);
-  const dv = new Float64Array(v.length);
-  const sc = 1 / Math.sqrt(dh);
-  const at = (b: number, l: number, h: number) => ((b * L + l) * H + h) * dh;
-  const dP = new Float64Array(L);
-  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < L; i++) {
-    const row = ((b * H + h) * L + i) * L;
-    let dot = 0;
-    for (let j = 0; j < L; j++) {
-      let s = 0;
-      for (let e = 0; e < dh; e++) s += dout[at(b, i, h) + e]! * v[at(b, j, h) + e]!;
-      dP[j] = s;
-      dot += s * P[row + j]!;
-      for (let e = 0; e < dh; e++) dv[at(b, j, h) + e] = dv[at(b, j, h) + e]! + P[row + j]! * dout[at(b, i, h) + e]!;
-    }
-    for (let j = 0; j < L; j++) {
-      const ds = P[row + j]! * (dP[j]! - dot) * sc;
-      if (ds === 0) continue;
-      for (let e = 0; e < dh; e++) {
-        dq[at(b, i, h) + e] = dq[at(b, i, h) + e]! + ds * k[at(b, j, h) + e]!;
-        dk[at(b, j, h) + e] = dk[at(b, j, h) + e]! + ds * q[at(b, i, h) + e]!;
-      }
-    }
-  }
-  return { dq, dk, dv };
+/** Attention over [B, L, H, dh] tensors (positions-major, as the projections lay them out). */
+function attention(q: F64, k: F64, v: F64, B: number, L: number, H: number, dh: number, causal: boolean): F64 {
+  const t = (x: F64) => swapLH(x, B, L, H, dh);
+  return swapLH(attentionForward(t(q), t(k), t(v), B, H, L, dh, { causal }).o, B, L, H, dh, true);
+}
+
+function attentionGrads(q: F64, k: F64, v: F64, dout: F64, B: number, L: number, H: number, dh: number, causal: boolean): { dq: F64; dk: F64; dv: F64 } {
+  const t = (x: F64) => swapLH(x, B, L, H, dh);
+  const g = attentionBackward(t(q), t(k), t(v), t(dout), B, H, L, dh, { causal });
+  const back = (x: F64) => swapLH(x, B, L, H, dh, true);
+  return { dq: back(g.dq), dk: back(g.dk), dv: back(g.dv) };
 }
 
 /** MDLM's timestep_embedding: [cos(t f_0..f_{half-1}), sin(t f_0..)], f_i = exp(-ln(10000) i / half). */
@@ -160,7 +131,6 @@ interface BlockCache {
   qr: F64;
   kr: F64;
   v: F64;
-  P: F64;
   o: F64;
   ad: F64;
   x1: F64;
@@ -235,7 +205,7 @@ export function referenceForward(cfg: ModelConfig, params: RefParams, batch: Ref
     const qr = ropeForward(cols(qkv, N, 3 * d, 0, d), B, L, H, dh, opts);
     const kr = ropeForward(cols(qkv, N, 3 * d, d, d), B, L, H, dh, opts);
     const v = cols(qkv, N, 3 * d, 2 * d, d);
-    const { o, P: probs } = attentionForward(qr, kr, v, B, L, H, dh, !dit);
+    const o = attention(qr, kr, v, B, L, H, dh, !dit);
     const a = linear(o, P(params, `${pre}.attn_out.weight`), undefined, N, d, d);
     const ad = dropApply(a, p, seed, dropoutStream(layer, 0));
     const x1 = mod ? gatedResidualForward(x, chunk(2), ad, B, L, d) : x.map((xv, i) => xv + ad[i]!);
@@ -246,7 +216,7 @@ export function referenceForward(cfg: ModelConfig, params: RefParams, batch: Ref
     const m = linear(g, P(params, `${pre}.mlp.2.weight`), P(params, `${pre}.mlp.2.bias`), N, d, F);
     const md = dropApply(m, p, seed, dropoutStream(layer, 1));
     const x2 = mod ? gatedResidualForward(x1, chunk(5), md, B, L, d) : x1.map((xv, i) => xv + md[i]!);
-    cache.blocks.push({ x, mod, h1, h1m, qr, kr, v, P: probs, o, ad, x1, h2, h2m, u, g, md });
+    cache.blocks.push({ x, mod, h1, h1m, qr, kr, v, o, ad, x1, h2, h2m, u, g, md });
     x = x2;
   }
   const modF = c ? linear(c, P(params, 'output_layer.adaLN_modulation.weight'), P(params, 'output_layer.adaLN_modulation.bias'), B, 2 * d, condDim) : undefined;
@@ -336,7 +306,7 @@ export function referenceBackward(cfg: ModelConfig, params: RefParams, fwd: RefF
     const da = dropApply(dad, p, seed, dropoutStream(layer, 0));
     const lo = linearBackward(s.o, P(params, `${pre}.attn_out.weight`), da, N, d, d);
     grads.set(`${pre}.attn_out.weight`, lo.dW);
-    const ab = attentionBackward(s.qr, s.kr, s.v, s.P, lo.dx, B, L, H, dh);
+    const ab = attentionGrads(s.qr, s.kr, s.v, lo.dx, B, L, H, dh, cfg.arch === 'ar');
     const opts = { base: cfg.ropeBase };
     const dqkv = new Float64Array(N * 3 * d);
     setCols(dqkv, N, 3 * d, 0, d, ropeBackward(ab.dq, B, L, H, dh, opts));
