@@ -2,10 +2,10 @@
 // the per-sequence sums of adaLN): op kernels first write partial sums of fixed row blocks,
 // partial[g, blk, d]; this kernel adds the blocks of each group in order into out[g, d].
 // No float atomics anywhere, so the same inputs give the same bits.
-import { uniformLayout, type Recorder } from '../../gpu/index.ts';
-import { windowFor } from '../bind.ts';
+import { runsOf, uniformLayout, type Recorder } from '../../gpu/index.ts';
+import { expectDense, expectShape, windowFor } from '../bind.ts';
 import { dispatchOp } from '../dispatch.ts';
-import { stridesOf, type Tensor } from '../tensor.ts';
+import { numel, stridesOf, tempTensor, type Tensor } from '../tensor.ts';
 import { groups, WG_INDEX } from '../wgsl.ts';
 
 /** Rows per partial-sum block in the first stages. */
@@ -51,4 +51,54 @@ export function colsumFinish(rec: Recorder, op: string, partial: Tensor, out: Te
     workgroups: groups(G * D, 64),
     make: (decls) => colsumSource(!!opts.accumulate, decls),
   });
+}
+
+const P1_U = uniformLayout('CsPU', { rows: 'u32', D: 'u32', NB: 'u32', ox: 'u32', op: 'u32', blk0: 'u32' });
+
+const partialSource = (decls: string) => /* wgsl */ `
+${P1_U.wgsl}
+@group(0) @binding(0) var<uniform> u: CsPU;
+${decls}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  ${WG_INDEX}
+  let i = wg_index * 64u + lid;
+  if (i >= u.NB * u.D) { return; }
+  let blk = i / u.D;
+  let d = i - blk * u.D;
+  let r0 = blk * ${COL_BLOCK}u;
+  let r1 = min(r0 + ${COL_BLOCK}u, u.rows);
+  var acc = 0.0;
+  for (var r = r0; r < r1; r = r + 1u) { acc = acc + x[u.ox + r * u.D + d]; }
+  part[u.op + (u.blk0 + blk) * u.D + d] = acc;
+}`;
+
+/**
+ * out[d] (+)= scale * sum over rows of x[r, d] for a dense [..., D] tensor (a bias gradient),
+ * in fixed row blocks then across blocks: deterministic.
+ */
+export function columnSum(rec: Recorder, x: Tensor, out: Tensor, opts: { accumulate?: boolean; scale?: number } = {}): void {
+  const op = 'columnSum';
+  expectDense(op, 'x', x);
+  const D = x.shape[x.shape.length - 1] ?? 0;
+  const rows = D ? numel(x.shape) / D : 0;
+  expectShape(op, 'out', out, [D]);
+  if (rows === 0 || D === 0) return;
+  const NBtotal = Math.ceil(rows / COL_BLOCK);
+  const part = tempTensor(rec, [NBtotal, D], 'f32', 'column sum partial');
+  const wp = windowFor(rec.gpu, op, 'partial', part);
+  const runs = runsOf(rec.gpu, rows, D);
+  const per = runs.length === 1 ? rows : Math.max(COL_BLOCK, Math.floor(runs[0]![1] / COL_BLOCK) * COL_BLOCK);
+  for (let r0 = 0; r0 < rows; r0 += per) {
+    const n = Math.min(per, rows - r0);
+    const NB = Math.ceil(n / COL_BLOCK);
+    const wx = windowFor(rec.gpu, op, 'x', x, r0 * D, n * D);
+    dispatchOp(rec, {
+      key: 'colsum1', label: 'columnSum', slots: [{ name: 'x' }, { name: 'part', write: true }], fields: ['x', 'partial'],
+      windows: [wx, wp],
+      uniform: { layout: P1_U, values: { rows: n, D, NB, ox: wx.shift, op: wp.shift, blk0: r0 / COL_BLOCK } },
+      workgroups: groups(NB * D, 64), make: partialSource,
+    });
+  }
+  colsumFinish(rec, op, part, out, 1, NBtotal, D, opts);
 }
