@@ -16,7 +16,7 @@ const CASES: [string, Case][] = [
   ['two batch dims, row strides', { M: 9, N: 12, K: 8, batch: [2, 3], lda: 20, ldb: 15, ldc: 13, transB: true, strideA: [200, 50], strideB: [0, 100], strideC: [400, 130] }],
 ];
 
-for (const variant of ['blocked', 'subgroup', 'subgroup-f16'] as const) {
+for (const variant of ['blocked', 'subgroup', 'subgroup-f16', 'tiled', 'tiled-f16'] as const) {
   const f16 = variant.endsWith('f16');
   for (const [name, c] of CASES) {
     test(`${variant}: ${name}`, async () => {
