@@ -102,7 +102,9 @@ function editDistance(a: string, b: string): number {
 }
 
 function didYouMean(name: string, options: string[]): string {
-  const best = options.map((o) => [o, editDistance(name, o)] as const).sort((x, y) => x[1] - y[1])[0];
+  // A prefix (epsilon for eps) counts as close.
+  const dist = (o: string) => (o.startsWith(name) || name.startsWith(o) ? 0 : editDistance(name, o));
+  const best = options.map((o) => [o, dist(o)] as const).sort((x, y) => x[1] - y[1])[0];
   return best && best[1] <= Math.max(2, name.length / 3) ? ` (did you mean '${best[0]}'?)` : '';
 }
 
@@ -171,6 +173,24 @@ export interface ScheduleProblem {
 
 const fmt = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : v > 0 ? '+inf' : v < 0 ? '-inf' : 'NaN');
 
+/**
+ * What an out-of-range built-in argument would break, in words ('' when there is nothing more to
+ * say than the range). The checker appends it to its range message.
+ */
+export function scheduleArgNote(kind: string, arg: string, x: number): string {
+  if (arg === 'eps' && x === 0 && kind === 'loglinear') {
+    return 'alpha_1 = 1 - (1 - eps) = 0 gives Lambda(1) = -log(0) = +inf, reached only in the limit t -> 1, and sigma(1) = +inf. Use a small eps > 0 (the default is 1e-3)';
+  }
+  if (arg === 'eps' && x === 0 && kind === 'cosine') {
+    return 'alpha_1 = cos(pi/2) = 0 gives Lambda(1) = +inf in exact arithmetic (float64 shows about 37 only because cos(pi/2) rounds to 6e-17). Use a small eps > 0 (the default is 1e-3)';
+  }
+  if (arg === 'eps' && x === 0) return 'the mutual information would have to reach 0 exactly, which needs Lambda(1) = +inf. Use a small eps > 0';
+  if (arg === 'eps' && x >= 1) return 'alpha_1 would be >= 1, so nothing is ever corrupted';
+  if (kind === 'geometric' && x <= 0) return `log(${arg}) appears in sigma(t) = Lambda(t) log(max / min)`;
+  if (kind === 'linear' && x < 0) return `Lambda(t) would be negative somewhere, so alpha_t = exp(-Lambda(t)) would exceed 1`;
+  return '';
+}
+
 /** Problems with built-in arguments, with the consequence spelled out. */
 function argProblems(s: Schedule): ScheduleProblem[] {
   if (s.kind === 'expr' || !isBuiltinSchedule(s.kind)) return [];
@@ -180,19 +200,8 @@ function argProblems(s: Schedule): ScheduleProblem[] {
   for (const a of info.args) {
     const x = v(a.name);
     if (inRange(x, a.range)) continue;
-    let why = '';
-    if (a.name === 'eps' && x === 0 && s.kind === 'loglinear') {
-      why = ': alpha_1 = 1 - (1 - eps) = 0 gives Lambda(1) = -log(0) = +inf, reached only in the limit t -> 1, and sigma(1) = +inf. Use a small eps > 0 (the default is 1e-3)';
-    } else if (a.name === 'eps' && x === 0 && s.kind === 'cosine') {
-      why = ': alpha_1 = cos(pi/2) = 0 gives Lambda(1) = +inf in exact arithmetic (float64 shows about 37 only because cos(pi/2) rounds to 6e-17). Use a small eps > 0 (the default is 1e-3)';
-    } else if (a.name === 'eps' && x === 0) {
-      why = ': the mutual information would have to reach 0 exactly, which needs Lambda(1) = +inf. Use a small eps > 0';
-    } else if (a.name === 'eps' && x >= 1) {
-      why = ': alpha_1 would be >= 1, so nothing is ever corrupted';
-    } else if (s.kind === 'geometric' && x <= 0) {
-      why = `: log(${a.name}) appears in sigma(t) = Lambda(t) log(max / min)`;
-    }
-    out.push({ severity: 'error', arg: a.name, message: `${describeSchedule(s)}: ${a.name} = ${fmt(x)} is outside ${formatRange(a.range)}${why}` });
+    const why = scheduleArgNote(s.kind, a.name, x);
+    out.push({ severity: 'error', arg: a.name, message: `${describeSchedule(s)}: ${a.name} = ${fmt(x)} is outside ${formatRange(a.range)}${why ? `: ${why}` : ''}` });
   }
   if ((s.kind === 'linear' || s.kind === 'geometric') && v('max') < v('min')) {
     out.push({
