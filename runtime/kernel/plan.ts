@@ -55,13 +55,42 @@ export interface Chunk {
   activeCols: number[];
   /** hw[n * C + c]: hop weight of column c at hop n, n = 0..Hc. */
   hw: Float32Array;
+  /** A second hop sum over the same columns (the reverse step's column of P_{s->t}), if asked for. */
+  second?: { Hc: number; activeCv: number[]; hw: Float32Array };
+}
+
+export interface HopTable {
+  H: (slot: number) => number;
+  weights: (slot: number) => ArrayLike<number>;
+}
+
+function hopWeights(C: number, n: number, colt: Uint32Array, t: HopTable): { Hc: number; activeCv: number[]; activeCols: number[]; hw: Float32Array } {
+  const Hcol = new Int32Array(C).fill(-1);
+  for (let c = 0; c < n; c++) Hcol[c] = t.H(colt[2 * c + 1]!);
+  let Hc = 0;
+  for (const h of Hcol) Hc = Math.max(Hc, h);
+  const hw = new Float32Array((Hc + 1) * C);
+  for (let c = 0; c < n; c++) {
+    const w = t.weights(colt[2 * c + 1]!);
+    for (let k = 0; k <= Hcol[c]!; k++) hw[k * C + c] = w[k] ?? 0;
+  }
+  const activeCols: number[] = [C];
+  const activeCv: number[] = [C / 4];
+  for (let k = 1; k <= Hc; k++) {
+    // Columns are sorted by the first table's H; the active prefix ends after the last column still going.
+    let a = C;
+    while (a > 0 && Hcol[a - 1]! < k) a--;
+    activeCols.push(a);
+    activeCv.push(Math.ceil(a / 4));
+  }
+  return { Hc, activeCv, activeCols, hw };
 }
 
 /**
  * Chunks of at most `maxC` consecutive positions; position i belongs to sequence floor(i / L).
  * `weights(slot)` gives the per-hop weights of a slot's columns (length H + 1).
  */
-export function planChunks(N: number, L: number, sp: SlotPlan, maxC: number, H: (slot: number) => number, weights: (slot: number) => ArrayLike<number>): Chunk[] {
+export function planChunks(N: number, L: number, sp: SlotPlan, maxC: number, H: (slot: number) => number, weights: (slot: number) => ArrayLike<number>, second?: HopTable): Chunk[] {
   const out: Chunk[] = [];
   const step = Math.max(4, Math.floor(maxC / 4) * 4);
   for (let p0 = 0; p0 < N; p0 += step) {
@@ -71,33 +100,23 @@ export function planChunks(N: number, L: number, sp: SlotPlan, maxC: number, H: 
     const slotOf = (i: number) => sp.slotOfSeq[Math.floor((p0 + i) / L)]!;
     rows.sort((a, b) => H(slotOf(b)) - H(slotOf(a)) || a - b);
     const colt = new Uint32Array(2 * C).fill(0);
-    const Hcol = new Int32Array(C).fill(-1);
     for (let c = 0; c < C; c++) {
       if (c < n) {
         const r = rows[c]!;
         colt[2 * c] = r;
         colt[2 * c + 1] = slotOf(r);
-        Hcol[c] = H(slotOf(r));
       } else {
         colt[2 * c] = NONE;
         colt[2 * c + 1] = 0;
       }
     }
-    const Hc = Math.max(0, ...Array.from(Hcol));
-    const hw = new Float32Array((Hc + 1) * C);
-    for (let c = 0; c < n; c++) {
-      const w = weights(colt[2 * c + 1]!);
-      for (let k = 0; k <= Hcol[c]!; k++) hw[k * C + c] = w[k] ?? 0;
+    const { Hc, activeCv, activeCols, hw } = hopWeights(C, n, colt, { H, weights });
+    const chunk: Chunk = { p0, n, C, colt, Hc, activeCv, activeCols, hw };
+    if (second) {
+      const t2 = hopWeights(C, n, colt, second);
+      chunk.second = { Hc: t2.Hc, activeCv: t2.activeCv, hw: t2.hw };
     }
-    const activeCols: number[] = [C];
-    const activeCv: number[] = [C / 4];
-    for (let k = 1; k <= Hc; k++) {
-      let a = 0;
-      while (a < C && Hcol[a]! >= k) a++;
-      activeCols.push(a);
-      activeCv.push(Math.ceil(a / 4));
-    }
-    out.push({ p0, n, C, colt, Hc, activeCv, activeCols, hw });
+    out.push(chunk);
   }
   return out;
 }

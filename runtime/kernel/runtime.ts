@@ -14,6 +14,7 @@ import { KernelRuntimeError } from './errors.ts';
 import { aliasTable, checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
 import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
+import { reverseProgram } from '../../compiler/wgsl/reverse.ts';
 import { kernelStructure, type KernelStructure } from './structure.ts';
 import { Workspace } from './workspace.ts';
 
@@ -65,6 +66,8 @@ export class KernelRuntime {
   readonly st: KernelStructure;
   readonly co: KernelCoefficients;
   readonly lanes: number;
+  /** Lanes of the workgroup-per-position kernels (softmax statistics, reverse step, rates). */
+  readonly colW: number;
   /** Effective jump operator (sum of the jump graphs by share), if any. */
   readonly jump: DeviceGraph | null;
   readonly graphs: Record<string, DeviceGraph>;
@@ -83,6 +86,9 @@ export class KernelRuntime {
     this.co = new KernelCoefficients(this.st, inputs.rates ?? exprRates(this.st));
     this.lanes = Math.min(gpu.isSoftware ? 64 : 256, gpu.limits.maxComputeInvocationsPerWorkgroup);
     this.pipes = new KernelPipelines(gpu);
+    // Workgroup-per-position kernels: no more lanes than a quarter of the tokens (idle lanes and
+    // barriers cost on a CPU adapter), at least 8.
+    this.colW = Math.min(this.lanes, Math.max(8, 2 ** Math.floor(Math.log2(Math.max(1, V / 4)))));
     this.ws = new Workspace(gpu);
     if (this.st.resets.length > MAX_GROUPS) {
       throw new KernelRuntimeError(`at most ${MAX_GROUPS} distinct reset distributions are supported on the GPU, the kernel has ${this.st.resets.length}`);
@@ -193,22 +199,22 @@ export class KernelRuntime {
   }
 
   /** rho[y, slot] for every slot ([V, nS], f32), encoded into `rec`. */
-  private encodeRho(rec: KernelRecording, sp: SlotPlan): { rho: GPUBuffer; nS: number } {
-    const nS = sp.slots.length;
+  private encodeRho(rec: KernelRecording, sp: SlotPlan, name = 'rho', coefs: TransitionCoefs[] = sp.slots.map((s) => s.co)): { rho: GPUBuffer; nS: number } {
+    const nS = coefs.length;
     const G = this.resetDists.length;
     // No reset channel: rho is zero.
     if (G === 0) return { rho: this.zeroRho(nS), nS };
-    const Hm = sp.slots.reduce((m, x) => Math.max(m, x.co.resetHops), 0);
+    const Hm = coefs.reduce((m, x) => Math.max(m, x.resetHops), 0);
     const R = new Float32Array(nS * (Hm + 1) * 4);
     const Hs = new Uint32Array(nS);
-    sp.slots.forEach((sl, s) => {
-      Hs[s] = sl.co.resetHops;
-      sl.co.reset.forEach((r, gi) => {
-        for (let n = 0; n <= sl.co.resetHops; n++) R[(s * (Hm + 1) + n) * 4 + gi] = r[n]!;
+    coefs.forEach((co, s) => {
+      Hs[s] = co.resetHops;
+      co.reset.forEach((r, gi) => {
+        for (let n = 0; n <= co.resetHops; n++) R[(s * (Hm + 1) + n) * 4 + gi] = r[n]!;
       });
     });
     const piA = this.resetPowers(Hm);
-    const rho = this.ws.get('rho', this.V * nS * 4);
+    const rho = this.ws.get(name, this.V * nS * 4);
     const wx = this.wx(nS);
     rec.dispatch(
       this.prog(`rho/${wx}`, () => rhoProgram(wx, this.lanes / wx)),
@@ -352,7 +358,7 @@ export class KernelRuntime {
       const hw = tableBuffer(this.gpu, ch.hw);
       const lw = windowOf(this.gpu, a.logits, ch.p0 * V, ch.n * V);
       const stats = this.ws.get('stats', C * 8);
-      rec.dispatch(this.prog('rowstats', () => rowStatsProgram(this.lanes)), { V, C, shift: lw.shift }, [lw.range, colt, stats], [C]);
+      rec.dispatch(this.prog('rowstats', () => rowStatsProgram(this.colW)), { V, C, shift: lw.shift }, [lw.range, colt, stats], [C]);
       const [Phat, P1, P2, AP, D0, D1, D2, AD] = ['Phat', 'P1', 'P2', 'AP', 'D0', 'D1', 'D2', 'AD'].map((n) => this.mat(n, C)) as [
         GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer,
       ];
@@ -472,6 +478,95 @@ export class KernelRuntime {
     const out = this.fresh(tok.length * 4);
     const r = await this.run({ out: { buf: out, bytes: tok.length * 4 } }, (enc) => this.encodeCorrupt(enc, { ...sh, x0: this.upload(tok), out, seed: o.seed, stream: o.stream }));
     return new Uint32Array(r.out);
+  }
+
+  // ---------------------------------------------------------------- reverse step
+
+  /**
+   * The plug-in reverse step p(x_s | x_t) (docs/math.md §2.3) for B*L positions from model logits
+   * [B*L, V] (row-major f32, after the sampler's rules): mode 'sample' writes x_s (u32, [MASK] = V)
+   * into `out`; mode 'mixture' writes the mixture into `out` (f32): weights [N, 4] over
+   * (stay, walk, reset, unmask), then the walk component [N, V], then b_s normalised [N, V] (the law
+   * of the reset and unmask components).
+   */
+  encodeReverse(
+    enc: GPUCommandEncoder,
+    a: BatchShape & { s: ArrayLike<number>; logits: GPUBuffer; xt: GPUBuffer; out: GPUBuffer; seed?: number; stream?: number; mode?: 'sample' | 'mixture' },
+  ): void {
+    const N = a.B * a.L;
+    const V = this.V;
+    if (a.s.length !== a.B) throw new KernelRuntimeError(`s has ${a.s.length} entries for B = ${a.B} sequences`);
+    const sp = planSlots(a.t, a.s, (s0, t) => this.transition(s0, t, a.H));
+    const coS = sp.slots.map((sl) => this.transition(0, sl.s, a.H));
+    const pre = new KernelRecording(this.gpu, this.pipes);
+    const rS = this.encodeRho(pre, sp, 'rho', coS);
+    const rT = this.encodeRho(pre, sp, 'rho2');
+    pre.encode(enc);
+    const rp = new Float32Array(sp.slots.length * 4);
+    sp.slots.forEach((sl, s) => rp.set([coS[s]!.maskProb, sl.co.hop[0]!, sl.co.maskProb, 0], 4 * s));
+    const rpBuf = tableBuffer(this.gpu, rp);
+    const mode = a.mode ?? 'sample';
+    const chunks = planChunks(N, a.L, sp, this.maxColumns, (s) => coS[s]!.H, (s) => coS[s]!.hop, {
+      H: (s) => sp.slots[s]!.co.H,
+      weights: (s) => [0, ...Array.from(sp.slots[s]!.co.hop).slice(1)],
+    });
+    const [kx, ky] = seedWords(a.seed ?? 0);
+    const dummy = this.ws.get('dummy', 16);
+    for (const ch of chunks) {
+      const rec = new KernelRecording(this.gpu, this.pipes);
+      const C = ch.C;
+      const xt = this.chunkTokens(enc, 'tokB', a.xt, ch);
+      const colt = tableBuffer(this.gpu, ch.colt);
+      const hw = tableBuffer(this.gpu, ch.hw);
+      const hw2 = tableBuffer(this.gpu, ch.second!.hw);
+      const lw = windowOf(this.gpu, a.logits, ch.p0 * V, ch.n * V);
+      const stats = this.ws.get('stats', C * 8);
+      rec.dispatch(this.prog('rowstats', () => rowStatsProgram(this.colW)), { V, C, shift: lw.shift }, [lw.range, colt, stats], [C]);
+      const [Phat, P1, P2, AP, D0, D1, D2, AD] = ['Phat', 'P1', 'P2', 'AP', 'D0', 'D1', 'D2', 'AD'].map((n) => this.mat(n, C)) as [
+        GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer,
+      ];
+      const wx = this.wx(C / 4);
+      const grid = rowGrid(Math.ceil(C / 4 / wx), V, this.lanes / wx);
+      rec.dispatch(this.prog(`init_soft/${wx}`, () => initProgram({ softmax: true, onehot: false, wx, wy: this.lanes / wx })), { V, C, cv: C / 4, shift: lw.shift }, [lw.range, colt, stats, dummy, hw, Phat, AP], grid);
+      rec.dispatch(this.prog(`init_hot/${wx}`, () => initProgram({ softmax: false, onehot: true, wx, wy: this.lanes / wx })), { V, C, cv: C / 4 }, [dummy, colt, dummy, xt, hw2, D0, AD], grid);
+      this.encodeHops(rec, ch, hw, [[Phat, P1, P2, AP]], 'forward');
+      this.encodeHops(rec, { ...ch, ...ch.second! }, hw2, [[D0, D1, D2, AD]], 'backward');
+      const outWin = mode === 'sample' ? windowOf(this.gpu, a.out, ch.p0, ch.n) : { range: { buffer: a.out, offset: 0, size: a.out.size }, shift: 0 };
+      rec.dispatch(
+        this.prog('reverse', () => reverseProgram(this.colW)),
+        { V, C, n: sp.slots.length, R: a.L, nb: ch.p0, act: N, shift: outWin.shift, seed0: kx, seed1: ky, stream: a.stream ?? 0, mode: mode === 'sample' ? 0 : 1 },
+        [AP, AD, rS.rho, rT.rho, colt, xt, rpBuf, mode === 'sample' ? outWin.range : dummy, mode === 'sample' ? dummy : outWin.range],
+        linearGrid(C, 1),
+      );
+      rec.encode(enc);
+    }
+  }
+
+  /** Convenience: one reverse step from host logits; x_s per position. */
+  async reverseStep(logits: Float32Array, xt: Uint32Array | number[], t: ArrayLike<number> | number, s: ArrayLike<number> | number, o: { L?: number; H?: number; seed: number; stream?: number }): Promise<Uint32Array> {
+    const tok = Uint32Array.from(xt);
+    const sh = this.shape(tok.length, t, o.L, o.H);
+    const ss = typeof s === 'number' ? Array.from({ length: sh.B }, () => s) : s;
+    const out = this.fresh(tok.length * 4);
+    const r = await this.run({ out: { buf: out, bytes: tok.length * 4 } }, (enc) =>
+      this.encodeReverse(enc, { ...sh, s: ss, logits: this.upload(logits), xt: this.upload(tok), out, seed: o.seed, stream: o.stream }),
+    );
+    return new Uint32Array(r.out);
+  }
+
+  /** Convenience: the reverse step's mixture (weights over stay, walk, reset, unmask; walk law; b_s law) per position. */
+  async reverseMixture(logits: Float32Array, xt: Uint32Array | number[], t: ArrayLike<number> | number, s: ArrayLike<number> | number, o: { L?: number; H?: number } = {}): Promise<{ weights: Float32Array; walk: Float32Array; b: Float32Array }> {
+    const tok = Uint32Array.from(xt);
+    const N = tok.length;
+    const sh = this.shape(N, t, o.L, o.H);
+    const ss = typeof s === 'number' ? Array.from({ length: sh.B }, () => s) : s;
+    const bytes = (4 * N + 2 * N * this.V) * 4;
+    const out = this.fresh(bytes);
+    const r = await this.run({ out: { buf: out, bytes } }, (enc) =>
+      this.encodeReverse(enc, { ...sh, s: ss, logits: this.upload(logits), xt: this.upload(tok), out, mode: 'mixture' }),
+    );
+    const f = new Float32Array(r.out);
+    return { weights: f.slice(0, 4 * N), walk: f.slice(4 * N, 4 * N + N * this.V), b: f.slice(4 * N + N * this.V) };
   }
 
   describe(times: number[] = []): DescribeInfo {

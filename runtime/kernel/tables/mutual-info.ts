@@ -105,21 +105,24 @@ interface GridPoint {
   hi: number;
 }
 
+/** x0 values processed together: their hop vectors share each pass over the graph. */
+const BATCH = 8;
+
 /**
  * sum over x0 in the set (per replicate) of w(x0) KL(r_x0 || rbar) at every schedule value in Ls,
- * without the mask factor: out[r * G + g].
+ * without the mask factor: out[r * G + g]. Hop series are cut where the Poisson tail is below `tail`.
  */
-export function realInformation(k: ShareKernel, p: Float64Array, set: XSet, Ls: Float64Array): Float64Array {
+export function realInformation(k: ShareKernel, p: Float64Array, set: XSet, Ls: Float64Array, tail: number): Float64Array {
   const V = k.V;
   const G = Ls.length;
   const su = k.resets.reduce((s, r) => s + r.share, 0);
   const grid: GridPoint[] = Array.from(Ls, (L) => {
     const La = k.A ? k.sa * L : 0;
-    const hi = poissonCutoff(La, TAIL);
+    const hi = poissonCutoff(La, tail);
     const w = poissonWeights(La, hi);
     let lo = 0;
     let below = 0;
-    while (lo < hi && below + w[lo]! <= TAIL) below += w[lo++]!;
+    while (lo < hi && below + w[lo]! <= tail) below += w[lo++]!;
     return { Lu: su * L, La, eu: Math.exp(-su * L), w, lo, hi };
   });
   const maxHop = Math.max(0, ...grid.map((g) => g.hi));
@@ -129,7 +132,7 @@ export function realInformation(k: ShareKernel, p: Float64Array, set: XSet, Ls: 
     const W = grid.map((g) => {
       if (g.Lu === 0) return new Float64Array(1);
       const X = g.Lu + g.La;
-      const N = k.A ? poissonCutoff(X, TAIL) : 0;
+      const N = k.A ? poissonCutoff(X, tail) : 0;
       const tails = poissonTails(X, N);
       const out = new Float64Array(N + 1);
       let pow = (r.share * (g.Lu / su)) / X;
@@ -140,7 +143,7 @@ export function realInformation(k: ShareKernel, p: Float64Array, set: XSet, Ls: 
       return out;
     });
     const N = Math.max(...W.map((x) => x.length - 1));
-    stream(k, r.pi, N, (n, y) => {
+    stream(k, r.pi, 1, N, (n, y) => {
       W.forEach((Wg, g) => {
         const c = Wg[n] ?? 0;
         if (c !== 0) axpy(c, y, rho[g]!);
@@ -149,32 +152,31 @@ export function realInformation(k: ShareKernel, p: Float64Array, set: XSet, Ls: 
   }
   // rbar_g = e^{-Lu} p^T P^a + rho_g.
   const rbar = rho.map((r) => Float64Array.from(r));
-  stream(k, p, maxHop, (n, y) => grid.forEach((g, gi) => n >= g.lo && n <= g.hi && axpy(g.eu * g.w[n]!, y, rbar[gi]!)));
+  stream(k, p, 1, maxHop, (n, y) => grid.forEach((g, gi) => n >= g.lo && n <= g.hi && axpy(g.eu * g.w[n]!, y, rbar[gi]!)));
   const out = new Float64Array(set.replicates * G);
-  const acc = Array.from({ length: G }, () => new Float64Array(V));
-  const e = new Float64Array(V);
-  for (let s = 0; s < set.x0.length; s++) {
-    const x0 = set.x0[s]!;
+  const acc = Array.from({ length: G }, () => new Float64Array(V * BATCH));
+  const e = new Float64Array(V * BATCH);
+  for (let s0 = 0; s0 < set.x0.length; s0 += BATCH) {
+    const B = Math.min(BATCH, set.x0.length - s0);
     for (const a of acc) a.fill(0);
     e.fill(0);
-    e[x0] = 1;
-    stream(k, e, maxHop, (n, y, support) => {
+    for (let b = 0; b < B; b++) e[set.x0[s0 + b]! * BATCH + b] = 1;
+    stream(k, e, BATCH, maxHop, (n, y) => {
       grid.forEach((g, gi) => {
-        if (n < g.lo || n > g.hi) return;
-        const c = g.w[n]!;
-        const a = acc[gi]!;
-        if (support) for (const i of support) a[i]! += c * y[i]!;
-        else axpy(c, y, a);
+        if (n >= g.lo && n <= g.hi) axpy(g.w[n]!, y, acc[gi]!);
       });
     });
     grid.forEach((g, gi) => {
       const a = acc[gi]!, rh = rho[gi]!, rb = rbar[gi]!;
-      let kl = 0;
-      for (let i = 0; i < V; i++) {
-        const q = g.eu * a[i]! + rh[i]!;
-        if (q > 0) kl += q * Math.log(q / rb[i]!);
+      for (let b = 0; b < B; b++) {
+        let kl = 0;
+        for (let i = 0; i < V; i++) {
+          const q = g.eu * a[i * BATCH + b]! + rh[i]!;
+          if (q > 0) kl += q * Math.log(q / rb[i]!);
+        }
+        const s = s0 + b;
+        out[set.rep[s]! * G + gi]! += set.w[s]! * Math.max(0, kl);
       }
-      out[set.rep[s]! * G + gi]! += set.w[s]! * Math.max(0, kl);
     });
   }
   return out;
@@ -184,23 +186,35 @@ function axpy(c: number, x: Float64Array, y: Float64Array): void {
   for (let i = 0; i < x.length; i++) y[i]! += c * x[i]!;
 }
 
-/** Calls f(n, v^T Abar^n, support) for n = 0..N; support lists the non-zeros while they are few. */
-function stream(k: ShareKernel, v: Float64Array, N: number, f: (n: number, y: Float64Array, support: Int32Array | null) => void): void {
-  const V = k.V;
-  let y = Float64Array.from(v);
-  let z = new Float64Array(V);
-  for (let n = 0; n <= N; n++) {
-    let support: Int32Array | null = null;
-    let nz = 0;
-    for (let i = 0; i < V; i++) if (y[i] !== 0) nz++;
-    if (nz < V / 8) {
-      support = new Int32Array(nz);
-      let j = 0;
-      for (let i = 0; i < V; i++) if (y[i] !== 0) support[j++] = i;
+/** out = Y Abar for B row vectors stored interleaved (Y[i * B + b]); rows of Y that are all zero are skipped. */
+function vecMatBatch(A: SparseGraph, Y: Float64Array, Z: Float64Array, B: number): void {
+  Z.fill(0);
+  const { rowPtr, col, w } = A;
+  for (let i = 0; i < A.V; i++) {
+    const base = i * B;
+    let any = false;
+    for (let b = 0; b < B; b++) if (Y[base + b] !== 0) {
+      any = true;
+      break;
     }
-    f(n, y, support);
+    if (!any) continue;
+    for (let q = rowPtr[i]!; q < rowPtr[i + 1]!; q++) {
+      const j = col[q]! * B;
+      const x = w[q]!;
+      for (let b = 0; b < B; b++) Z[j + b]! += x * Y[base + b]!;
+    }
+  }
+}
+
+/** Calls f(n, Y Abar^n) for n = 0..N, Y holding B interleaved row vectors. */
+function stream(k: ShareKernel, v: Float64Array, B: number, N: number, f: (n: number, y: Float64Array) => void): void {
+  let y = Float64Array.from(v);
+  let z = new Float64Array(y.length);
+  for (let n = 0; n <= N; n++) {
+    f(n, y);
     if (n === N || !k.A) break;
-    vecMat(k.A, y, z);
+    if (B === 1) vecMat(k.A, y, z);
+    else vecMatBatch(k.A, y, z, B);
     [y, z] = [z, y];
   }
 }
@@ -217,10 +231,9 @@ export interface MutualInfoTable {
 }
 
 /** NMI at each schedule value (mask factor included), and its replicate standard error. */
-function nmiCurve(k: ShareKernel, p: Float64Array, set: XSet, Ls: Float64Array): { nmi: Float64Array; se: Float64Array } {
+function nmiCurve(k: ShareKernel, p: Float64Array, set: XSet, Ls: Float64Array, base: Float64Array): { nmi: Float64Array; se: Float64Array } {
   const G = Ls.length;
   const info = realInformation(k, p, set, Ls);
-  const base = realInformation(k, p, set, new Float64Array([0]));
   const nmi = new Float64Array(G);
   const se = new Float64Array(G);
   const R = set.replicates;
@@ -241,6 +254,8 @@ export function mutualInfoSchedule(k: ShareKernel, p: Float64Array, o: MutualInf
   if (!(H > 0)) throw new MutualInfoError('mutual_info needs an x0 law with positive entropy (more than one token with mass)');
   const exact = k.V <= o.exactMaxV;
   const set = exact ? exactSet(p) : sampledSet(p, o.samples, o.seed);
+  // Each replicate's estimate of H(x0): its information at Lambda = 0.
+  const base = realInformation(k, p, set, new Float64Array([0]));
   const su = k.resets.reduce((s, r) => s + r.share, 0);
   // A schedule value where NMI <= eps: masks and resets bound it by e^{-(s_m + s_u) Lambda} (§3.2);
   // a jump-only kernel is searched by doubling.
@@ -249,7 +264,7 @@ export function mutualInfoSchedule(k: ShareKernel, p: Float64Array, o: MutualInf
   else {
     Lhi = 1;
     for (;;) {
-      const { nmi } = nmiCurve(k, p, set, new Float64Array([Lhi]));
+      const { nmi } = nmiCurve(k, p, set, new Float64Array([Lhi]), base);
       if (nmi[0]! <= o.eps) break;
       if (Lhi >= o.maxLambda)
         throw new MutualInfoError(
@@ -263,7 +278,7 @@ export function mutualInfoSchedule(k: ShareKernel, p: Float64Array, o: MutualInf
   // Grid in Lambda, denser near 0 where NMI falls fastest.
   const kappa = 4;
   const Ls = Float64Array.from({ length: GRID + 1 }, (_, i) => (Lhi * Math.expm1((kappa * i) / GRID)) / Math.expm1(kappa));
-  const { nmi, se } = nmiCurve(k, p, set, Ls);
+  const { nmi, se } = nmiCurve(k, p, set, Ls, base);
   // Invert: Lambda as a monotone function of u = -log NMI (strictly increasing where NMI falls).
   const us: number[] = [], ls: number[] = [];
   for (let i = 0; i <= GRID; i++) {
@@ -274,17 +289,17 @@ export function mutualInfoSchedule(k: ShareKernel, p: Float64Array, o: MutualInf
   }
   if (us.length < 2) throw new MutualInfoError('mutual_info: the kernel does not reduce the mutual information (no channel mixes tokens)');
   const inv = monotoneCubic(Float64Array.from(us), Float64Array.from(ls));
-  const T = o.intervals;
-  const t = Float64Array.from({ length: T + 1 }, (_, i) => i / T);
+  const t = scheduleNodes(o.eps, o.intervals);
+  const T = t.length - 1;
   const target = (ti: number) => 1 - (1 - o.eps) * ti;
   const Lambda = t.map((ti) => (ti === 0 ? 0 : inv.value(-Math.log(target(ti)))));
   const polished = exact && k.V <= o.polishMaxV;
   if (polished) {
-    const f = (L: number) => nmiCurve(k, p, set, new Float64Array([L])).nmi[0]!;
+    const f = (L: number) => nmiCurve(k, p, set, new Float64Array([L]), base).nmi[0]!;
     for (let i = 1; i <= T; i++) Lambda[i] = solveDecreasing(f, target(t[i]!), Ls, nmi, Lambda[i]!);
   }
   for (let i = 1; i <= T; i++) Lambda[i] = Math.max(Lambda[i]!, Lambda[i - 1]!);
-  const final = nmiCurve(k, p, set, Lambda);
+  const final = nmiCurve(k, p, set, Lambda, base);
   return { t, Lambda, nmi: final.nmi, stdErr: final.se, method: exact ? 'exact' : 'monte-carlo', samples: set.x0.length, entropy: H, polished };
 }
 
@@ -314,4 +329,40 @@ function solveDecreasing(f: (L: number) => number, y: number, Ls: Float64Array, 
     }
   }
   return x;
+}
+
+/**
+ * Table nodes: `intervals` uniform steps in t, merged with `intervals / 2` uniform steps in the
+ * information clock u = -log(1 - (1 - eps) t) (which crowds nodes near t = 1, where Lambda(t) has a
+ * log-like rise) and 24 geometric nodes 2^-j / intervals near t = 0, duplicates dropped.
+ */
+export function scheduleNodes(eps: number, intervals: number): Float64Array {
+  const U = -Math.log(eps);
+  const ts = new Set<number>();
+  for (let i = 0; i <= intervals; i++) ts.add(i / intervals);
+  const n = Math.max(1, Math.floor(intervals / 2));
+  for (let j = 1; j < n; j++) ts.add(-Math.expm1((-U * j) / n) / (1 - eps));
+  // Near t = 0 a jump or reset kernel has Lambda ~ t / log(1/t): geometric nodes resolve it.
+  for (let j = 1; j <= 24; j++) ts.add(2 ** -j / intervals);
+  const sorted = [...ts].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const x of sorted) if (!out.length || x - out[out.length - 1]! > 1e-14) out.push(x);
+  out[out.length - 1] = 1;
+  return Float64Array.from(out);
+}
+
+/**
+ * The schedule between nodes: a monotone cubic F in the information clock u(t) = -log(1 - (1 - eps) t),
+ * Lambda(t) = F(u(t)), sigma(t) = F'(u) u'(t). Masking's mutual_info schedule is F(u) = u (loglinear)
+ * and is reproduced exactly; for any kernel F is close to linear for large u (docs/math.md §3.2).
+ */
+export function scheduleCurve(eps: number, t: Float64Array, Lambda: Float64Array): { value(t: number): number; slope(t: number): number } {
+  const c = 1 - eps;
+  const u = (x: number) => -Math.log1p(-c * x);
+  const F = monotoneCubic(t.map(u), Lambda);
+  const clamp = (x: number) => Math.min(1, Math.max(0, x));
+  return {
+    value: (x) => F.value(u(clamp(x))),
+    slope: (x) => F.slope(u(clamp(x))) * (c / (1 - c * clamp(x))),
+  };
 }

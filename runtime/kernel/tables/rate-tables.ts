@@ -11,8 +11,8 @@ import type { Expr, KernelSpec } from '../../../specs/types/kernel.ts';
 import { evalExpr, num } from '../../../compiler/expr/eval.ts';
 import type { SparseGraph } from './graph.ts';
 import { integrate } from './integrate.ts';
-import { monotoneCubic, type Monotone } from './monotone.ts';
-import { mutualInfoSchedule, MutualInfoError, type ShareKernel } from './mutual-info.ts';
+import { monotoneCubic } from './monotone.ts';
+import { mutualInfoSchedule, MutualInfoError, scheduleCurve, type ShareKernel } from './mutual-info.ts';
 import type { MutualInfoReport, RateTables, RateTablesInputs, RateTablesOptions } from './types.ts';
 
 export { MutualInfoError };
@@ -33,6 +33,8 @@ const DEFAULTS: Required<RateTablesOptions> = {
 
 /** Absolute tolerance of each grid interval's quadrature. */
 const QUAD_TOL = 1e-14;
+/** Interpolation tolerance of a quadrature-tabulated channel between its nodes (relative to max(1, Lambda)). */
+const TABLE_TOL = 1e-11;
 
 const cache = new Map<string, RateTables>();
 
@@ -111,7 +113,7 @@ export function buildRateTables(spec: KernelSpec, inputs: RateTablesInputs): Rat
   let schedLambda: (t: number) => number;
   let schedSigma: (t: number) => number;
   let mi: MutualInfoReport | null = null;
-  let miCurve: Monotone | null = null;
+  let miCurve: { t: Float64Array; Lambda: Float64Array; sigma: Float64Array } | null = null;
   if (spec.schedule.kind === 'mutual_info' || spec.schedule.Lambda === null) {
     if (spec.schedule.kind !== 'mutual_info') throw new RateTablesError(`schedule '${spec.schedule.kind}' has no Lambda(t) and is not mutual_info`);
     const t0 = performance.now();
@@ -127,7 +129,8 @@ export function buildRateTables(spec: KernelSpec, inputs: RateTablesInputs): Rat
       seed: o.seed,
       maxLambda: o.maxLambda,
     });
-    miCurve = monotoneCubic(tab.t, tab.Lambda);
+    const curve = scheduleCurve(eps, tab.t, tab.Lambda);
+    miCurve = { t: tab.t, Lambda: tab.Lambda, sigma: tab.t.map((x) => curve.slope(x)) };
     let maxAbsError = 0;
     tab.nmi.forEach((y, i) => (maxAbsError = Math.max(maxAbsError, Math.abs(y - (1 - (1 - eps) * tab.t[i]!)))));
     mi = {
@@ -142,9 +145,8 @@ export function buildRateTables(spec: KernelSpec, inputs: RateTablesInputs): Rat
       polished: tab.polished,
       seconds: (performance.now() - t0) / 1000,
     };
-    const curve = miCurve;
-    schedLambda = (t) => curve.value(clamp01(t));
-    schedSigma = (t) => curve.slope(clamp01(t));
+    schedLambda = (t) => curve.value(t);
+    schedSigma = (t) => curve.slope(t);
   } else {
     const L = spec.schedule.Lambda;
     const s = spec.schedule.sigma;
@@ -176,10 +178,10 @@ export function buildRateTables(spec: KernelSpec, inputs: RateTablesInputs): Rat
       Sfun.push((t) => k * schedSigma(t));
       tabulated.push(true);
       const g = miCurve;
-      grids.push({ t: g.x, Lambda: g.y.map((x) => k * x), sigma: g.d.map((x) => k * x) });
+      grids.push({ t: g.t, Lambda: g.Lambda.map((x) => k * x), sigma: g.sigma.map((x) => k * x) });
       return;
     }
-    // Quadrature of sigma_c on a uniform grid.
+    // Quadrature of sigma_c on an adaptive grid.
     const sigma: (t: number) => number = ch.sigma
       ? ((e: Expr) => (t: number) => ev(e, t))(ch.sigma)
       : share && miCurve
@@ -187,14 +189,8 @@ export function buildRateTables(spec: KernelSpec, inputs: RateTablesInputs): Rat
         : (() => {
             throw new RateTablesError(`channel ${c} has neither Lambda_c nor sigma_c`);
           })();
-    const T = o.quadIntervals;
-    const ts = Float64Array.from({ length: T + 1 }, (_, i) => i / T);
     const L0 = share && spec.schedule.Lambda ? ev(share, 0) * schedLambda(0) : 0;
-    const Ls = new Float64Array(T + 1);
-    Ls[0] = L0;
-    for (let i = 1; i <= T; i++) Ls[i] = Ls[i - 1]! + integrate(sigma, ts[i - 1]!, ts[i]!, QUAD_TOL);
-    const ss = ts.map(sigma);
-    for (let i = 0; i <= T; i++) if (!(ss[i]! >= 0)) throw new RateTablesError(`channel ${c} has a negative rate ${ss[i]} at t = ${ts[i]}`);
+    const { ts, Ls, ss } = adaptiveTable(sigma, L0, o.quadIntervals, c);
     const m = monotoneCubic(ts, Ls, ss);
     Lfun.push((t) => m.value(clamp01(t)));
     Sfun.push(ch.sigma ? sigma : (t) => m.slope(clamp01(t)));
@@ -218,6 +214,41 @@ export function buildRateTables(spec: KernelSpec, inputs: RateTablesInputs): Rat
   };
   cache.set(key, tables);
   return tables;
+}
+
+/**
+ * Nodes for a channel tabulated by quadrature: start from `intervals` uniform steps and halve a step
+ * while the cubic Hermite (exact slopes sigma at the nodes) misses the quadrature value at its midpoint
+ * by more than TABLE_TOL (relative to max(1, Lambda)); so a rate that blows up near t = 1 gets fine steps.
+ */
+function adaptiveTable(sigma: (t: number) => number, L0: number, intervals: number, c: number): { ts: Float64Array; Ls: Float64Array; ss: Float64Array } {
+  const ts: number[] = [0];
+  const Ls: number[] = [L0];
+  const ss: number[] = [sigma(0)];
+  const hermiteMid = (h: number, y0: number, y1: number, d0: number, d1: number) => 0.5 * (y0 + y1) + (h * (d0 - d1)) / 8;
+  for (let i = 0; i < intervals; i++) {
+    const stack: Array<[number, number, number]> = [[i / intervals, (i + 1) / intervals, 0]];
+    while (stack.length) {
+      const [a, b, depth] = stack.pop()!;
+      const ya = Ls[Ls.length - 1]!;
+      const sa = ss[ss.length - 1]!;
+      const m = 0.5 * (a + b);
+      const ym = ya + integrate(sigma, a, m, QUAD_TOL);
+      const yb = ym + integrate(sigma, m, b, QUAD_TOL);
+      const sb = sigma(b);
+      if (Math.abs(hermiteMid(b - a, ya, yb, sa, sb) - ym) > TABLE_TOL * Math.max(1, Math.abs(yb)) && depth < 30) {
+        stack.push([m, b, depth + 1], [a, m, depth + 1]);
+        continue;
+      }
+      ts.push(b);
+      Ls.push(yb);
+      ss.push(sb);
+    }
+  }
+  ss.forEach((x, i) => {
+    if (!(x >= 0)) throw new RateTablesError(`channel ${c} has a negative rate ${x} at t = ${ts[i]}`);
+  });
+  return { ts: Float64Array.from(ts), Ls: Float64Array.from(Ls), ss: Float64Array.from(ss) };
 }
 
 function clamp01(t: number): number {
