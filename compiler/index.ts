@@ -29,7 +29,7 @@ export function checkKernel(text: string, opts: CompileOptions = {}): CheckResul
   const path = opts.path ?? '<string>';
   try {
     const parsed = parse(text, path);
-    const checked = checkAst(parsed.ast, { text, ...(opts.params ? { params: opts.params } : {}) });
+    const checked = checkAst(parsed.ast, { text, partial: hasErrors(parsed.diagnostics), ...(opts.params ? { params: opts.params } : {}) });
     const diagnostics = sortDiagnostics([...parsed.diagnostics, ...checked.diagnostics]);
     if (hasErrors(diagnostics) || !checked.spec) {
       if (!hasErrors(diagnostics)) diagnostics.push(internal(path, 'the kernel could not be compiled, and no check said why'));

@@ -117,7 +117,15 @@ export interface Arg extends Node {
 
 // ─── statements ──────────────────────────────────────────────────────────────────────────────
 
-export interface KernelDecl extends Node {
+export interface StatementNode extends Node {
+  /**
+   * A syntax error was reported inside this statement and the parser recovered: pieces may be
+   * missing only because they were skipped, so the compiler does not call them missing.
+   */
+  recovered?: boolean;
+}
+
+export interface KernelDecl extends StatementNode {
   kind: 'kernel';
   name?: Ident;
   doc?: StringLit;
@@ -130,7 +138,7 @@ export interface RangeNode extends Node {
   hiOpen: boolean;
 }
 
-export interface ParamDecl extends Node {
+export interface ParamDecl extends StatementNode {
   kind: 'param';
   name?: Ident;
   type?: Ident;
@@ -140,7 +148,7 @@ export interface ParamDecl extends Node {
   doc?: string;
 }
 
-export interface GraphDecl extends Node {
+export interface GraphDecl extends StatementNode {
   kind: 'graph';
   name?: Ident;
   builder?: Ident;
@@ -148,7 +156,7 @@ export interface GraphDecl extends Node {
   args?: Arg[];
 }
 
-export interface ScheduleDecl extends Node {
+export interface ScheduleDecl extends StatementNode {
   kind: 'schedule';
   name?: Ident;
   /** Absent when written without parentheses (`schedule mutual_info`). */
@@ -162,7 +170,7 @@ export interface ChannelClause extends Node {
   expr: Expr;
 }
 
-export interface ChannelDecl extends Node {
+export interface ChannelDecl extends StatementNode {
   kind: 'channel';
   operator?: Ident;
   /** `reset(uniform)`, `jump(near)`; absent for `mask`. */
@@ -170,12 +178,12 @@ export interface ChannelDecl extends Node {
   clauses: ChannelClause[];
 }
 
-export interface HopsDecl extends Node {
+export interface HopsDecl extends StatementNode {
   kind: 'hops';
   value: Expr;
 }
 
-export interface LossDecl extends Node {
+export interface LossDecl extends StatementNode {
   kind: 'loss';
   name?: Ident;
   args?: Arg[];
@@ -212,7 +220,7 @@ export interface UnknownRule extends Node {
 }
 export type SamplerRule = LogitRule | CacheRule | DenoiseRule | ValueRule | UnknownRule;
 
-export interface SamplerDecl extends Node {
+export interface SamplerDecl extends StatementNode {
   kind: 'sampler';
   predictor?: Ident;
   args?: Arg[];

@@ -15,27 +15,13 @@ function nodes(ch: Children, key: string): CstNode[] {
 function tokens(ch: Children, key: string): IToken[] {
   return (ch[key] ?? []).filter((e): e is IToken => isToken(e) && isReal(e));
 }
-const firstNode = (ch: Children, key: string) => nodes(ch, key)[0];
-const firstToken = (ch: Children, key: string) => tokens(ch, key)[0];
-
-/** First and last real token under a CST element (memoised: the visitor asks at every level). */
-const spans = new WeakMap<CstNode, { first?: IToken; last?: IToken }>();
-function span(e: CstElement): { first?: IToken; last?: IToken } {
-  if (isToken(e)) return isReal(e) ? { first: e, last: e } : {};
-  const hit = spans.get(e);
-  if (hit) return hit;
-  let first: IToken | undefined;
-  let last: IToken | undefined;
-  for (const list of Object.values(e.children)) {
-    for (const c of list ?? []) {
-      const s = span(c);
-      if (s.first && (!first || s.first.startOffset < first.startOffset)) first = s.first;
-      if (s.last && (!last || s.last.endOffset! > last.endOffset!)) last = s.last;
-    }
-  }
-  const out = { first, last };
-  spans.set(e, out);
-  return out;
+function firstNode(ch: Children, key: string): CstNode | undefined {
+  for (const e of ch[key] ?? []) if (!isToken(e)) return e;
+  return undefined;
+}
+function firstToken(ch: Children, key: string): IToken | undefined {
+  for (const e of ch[key] ?? []) if (isToken(e) && isReal(e)) return e;
+  return undefined;
 }
 
 export function tokenLoc(t: IToken): A.Loc {
@@ -49,6 +35,16 @@ export function tokenLoc(t: IToken): A.Loc {
   };
 }
 
+/** Binding strength of the flat binary operators (`^` is parsed in `postfix`). */
+const PRECEDENCE: Record<A.BinaryOp, number> = {
+  '||': 1,
+  '&&': 2,
+  '<': 3, '<=': 3, '>': 3, '>=': 3, '==': 3, '!=': 3,
+  '+': 4, '-': 4,
+  '*': 5, '/': 5,
+  '^': 6,
+};
+
 function joinLoc(a: A.Loc, b: A.Loc): A.Loc {
   return { line: a.line, column: a.column, offset: a.offset, endLine: b.endLine, endColumn: b.endColumn, endOffset: b.endOffset };
 }
@@ -56,11 +52,20 @@ function joinLoc(a: A.Loc, b: A.Loc): A.Loc {
 export class AstBuilder {
   constructor(private readonly fallback: A.Loc) {}
 
+  /** chevrotain tracks each node's span over its real tokens (recovery-inserted ones have NaN). */
   loc(e: CstElement | undefined, fallback: A.Loc = this.fallback): A.Loc {
     if (!e) return fallback;
-    const s = span(e);
-    if (!s.first || !s.last) return fallback;
-    return joinLoc(tokenLoc(s.first), tokenLoc(s.last));
+    if (isToken(e)) return isReal(e) ? tokenLoc(e) : fallback;
+    const l = e.location;
+    if (!l || !Number.isFinite(l.startOffset) || !Number.isFinite(l.endOffset)) return fallback;
+    return {
+      line: l.startLine!,
+      column: l.startColumn!,
+      endLine: l.endLine!,
+      endColumn: l.endColumn! + 1,
+      offset: l.startOffset,
+      endOffset: l.endOffset! + 1,
+    };
   }
 
   ident(t: IToken | undefined): A.Ident | undefined {
@@ -286,21 +291,12 @@ export class AstBuilder {
     const loc = this.loc(n, fallback);
     switch (n.name) {
       case 'expression':
-      case 'andExpr':
-      case 'comparison':
-      case 'additive':
-      case 'multiplicative':
         return this.binaryChain(ch, loc);
       case 'unary': {
         const op = firstToken(ch, 'operator');
         const operand = this.expr(firstNode(ch, 'operand'), loc);
         if (!op) return operand;
         return { kind: 'unary', op: op.image as A.UnaryOp, operand, loc };
-      }
-      case 'power': {
-        const base = this.expr(firstNode(ch, 'base'), loc);
-        if (!ch['Caret']?.length) return base;
-        return { kind: 'binary', op: '^', left: base, right: this.expr(firstNode(ch, 'exponent'), loc), loc };
       }
       case 'postfix':
         return this.postfix(ch, loc);
@@ -310,17 +306,23 @@ export class AstBuilder {
     return this.missing(loc);
   }
 
+  /** Operands and operators in a flat list, folded by precedence (all left-associative). */
   private binaryChain(ch: Children, loc: A.Loc): A.Expr {
-    const operands = nodes(ch, 'operand');
-    const ops = (ch['operator'] ?? []).filter(isToken);
-    let left = this.expr(operands[0], loc);
-    for (let i = 0; i < ops.length; i++) {
-      const right = this.expr(operands[i + 1], loc);
-      const op = ops[i]!;
-      const image = (op.image || op.tokenType.LABEL?.slice(1, -1) || '+') as A.BinaryOp;
-      left = { kind: 'binary', op: image, left, right, loc: joinLoc(left.loc, right.loc) };
-    }
-    return left;
+    const operands = nodes(ch, 'operand').map((o) => this.expr(o, loc));
+    const ops = (ch['operator'] ?? []).filter(isToken).map((t) => (t.image || '+') as A.BinaryOp);
+    while (operands.length < ops.length + 1) operands.push(this.missing(loc));
+    // Precedence climbing: operand j is followed by operator j.
+    let j = 0;
+    const climb = (minPrec: number): A.Expr => {
+      let left = operands[j++]!;
+      while (j - 1 < ops.length && PRECEDENCE[ops[j - 1]!] >= minPrec) {
+        const op = ops[j - 1]!;
+        const right = climb(PRECEDENCE[op] + 1);
+        left = { kind: 'binary', op, left, right, loc: joinLoc(left.loc, right.loc) };
+      }
+      return left;
+    };
+    return climb(1);
   }
 
   private postfix(ch: Children, loc: A.Loc): A.Expr {
@@ -350,7 +352,9 @@ export class AstBuilder {
     });
     ops.sort((a, b) => a.at - b.at);
     for (const op of ops) e = op.apply(e);
-    return e;
+    if (!ch['Caret']?.length) return e;
+    const exponent = this.expr(firstNode(ch, 'exponent'), loc);
+    return { kind: 'binary', op: '^', left: e, right: exponent, loc: joinLoc(e.loc, exponent.loc) };
   }
 
   private atom(ch: Children, loc: A.Loc): A.Expr {

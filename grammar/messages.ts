@@ -105,9 +105,9 @@ export function explain({ info, ruleStack, actual, previous, tokens, raw }: Expl
   if (!info) return raw;
   const rule = info.ruleName;
 
-  // A reserved word where a name was expected is the commonest confusion; say so first.
-  const isStatementKeyword = statementKeywords.some((k) => k === actual.tokenType);
-  if (info.kind === 'mismatch' && info.expected === 'Identifier' && reservedWords.has(actual.image) && !isStatementKeyword) {
+  // A reserved word where a declaration's name was expected is the commonest confusion.
+  const declaring = rule === 'paramDecl' || rule === 'graphDecl' || rule === 'kernelDecl';
+  if (declaring && info.kind === 'mismatch' && info.expected === 'Identifier' && reservedWords.has(actual.image) && !statementKeywords.includes(actual.tokenType)) {
     const base = EXPECTED[`${rule}:Identifier`] ?? `expected a name${after}`;
     return `${base}; '${actual.image}' is a reserved word and cannot be used as a name`;
   }
@@ -115,7 +115,8 @@ export function explain({ info, ruleStack, actual, previous, tokens, raw }: Expl
   if (info.kind === 'mismatch' && info.expected === 'EOF') {
     // The top-level repetition stopped at something that is not a statement.
     if (actual.tokenType.name === 'RCurly') return `unexpected '}': no sampler block is open here`;
-    const words = statementKeywords.map((k) => String(k.LABEL).slice(1, -1));
+    // Clause words too: `channel mask wieght 0.5` stops the channel at the typo.
+    const words = [...statementKeywords.map((k) => String(k.LABEL).slice(1, -1)), 'weight', 'rate'];
     const hint = actual.tokenType.name === 'Identifier' ? didYouMean(actual.image, words) : '';
     return `expected a statement (${STATEMENTS}), ${found}${hint}`;
   }

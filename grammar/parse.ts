@@ -67,11 +67,22 @@ export function parse(text: string, path = '<string>'): ParseResult {
     .filter((t) => t.tokenType === Comment)
     .map((t) => ({ text: t.image.replace(/\s+$/, ''), loc: tokenLoc(t) }));
 
-  kernelParser.input = lexed.tokens;
-  const cst = kernelParser.kernelFile();
+  // chevrotain signals syntax errors with exceptions it catches itself; their stack traces are
+  // never read, and capturing them was a tenth of the time on broken input.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let cst: ReturnType<typeof kernelParser.kernelFile>;
+  try {
+    kernelParser.input = lexed.tokens;
+    cst = kernelParser.kernelFile();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
   const lastReal = [...lexed.tokens].reverse().find(isReal);
   const endLoc = lastReal ? afterLoc(lastReal) : pointLoc(text, 0, 0);
   const seen = new Set<number>();
+  /** Where each in-statement error happened: the last token the parser consumed. */
+  const anchors: number[] = [];
   for (const err of kernelParser.errors as IRecognitionException[]) {
     const ex = err as IRecognitionException & { previousToken?: IToken };
     const info = decode(ex.message);
@@ -88,6 +99,7 @@ export function parse(text: string, path = '<string>'): ParseResult {
     if (!isReal(actual)) loc = previous ? afterLoc(previous) : endLoc;
     else if (!topLevel && previous && actual.startLine! > previous.endLine!) loc = afterLoc(previous);
     else loc = tokenLoc(actual);
+    if (!topLevel && previous) anchors.push(previous.startOffset);
     if (seen.has(loc.offset)) continue;
     seen.add(loc.offset);
     diags.push(diagnostic(path, loc, 'syntax', message));
@@ -95,5 +107,8 @@ export function parse(text: string, path = '<string>'): ParseResult {
 
   const builder = new AstBuilder(endLoc);
   const ast = builder.file(cst, path, comments, text.length);
+  for (const s of ast.statements) {
+    if (anchors.some((a) => a >= s.loc.offset && a < s.loc.endOffset)) s.recovered = true;
+  }
   return { ast, diagnostics: sortDiagnostics(diags) };
 }

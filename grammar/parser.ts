@@ -1,13 +1,19 @@
 // The one CstParser of the .kernel language. Error recovery is on: a broken statement is
 // re-synchronised at the next statement keyword, so one pass reports every syntax error and the
 // compiler still checks the statements that parsed. Messages come from grammar/messages.ts.
-import { CstParser, type CstNode, type IToken } from 'chevrotain';
+import { CstParser, type CstNode, type IToken, type TokenType } from 'chevrotain';
 import * as T from './lexer/index.ts';
 import { kernelErrorMessages } from './messages.ts';
 
+/**
+ * One alternative of an OR. A helper rather than `{ ALT: () => ... }` literals: under tsx every
+ * function-valued property gets a runtime name on each evaluation, a quarter of the parse time.
+ */
+const alt = (ALT: () => unknown) => ({ ALT });
+
 export class KernelParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: kernelErrorMessages, nodeLocationTracking: 'none' });
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: kernelErrorMessages, nodeLocationTracking: 'full' });
     this.performSelfAnalysis();
   }
 
@@ -18,18 +24,16 @@ export class KernelParser extends CstParser {
   });
 
   public statement = this.RULE('statement', () => {
-    this.OR({
-      DEF: [
-        { ALT: () => this.SUBRULE(this.kernelDecl) },
-        { ALT: () => this.SUBRULE(this.paramDecl) },
-        { ALT: () => this.SUBRULE(this.graphDecl) },
-        { ALT: () => this.SUBRULE(this.scheduleDecl) },
-        { ALT: () => this.SUBRULE(this.channelDecl) },
-        { ALT: () => this.SUBRULE(this.hopsDecl) },
-        { ALT: () => this.SUBRULE(this.lossDecl) },
-        { ALT: () => this.SUBRULE(this.samplerDecl) },
-      ],
-    });
+    this.OR([
+      alt(() => this.SUBRULE(this.kernelDecl)),
+      alt(() => this.SUBRULE(this.paramDecl)),
+      alt(() => this.SUBRULE(this.graphDecl)),
+      alt(() => this.SUBRULE(this.scheduleDecl)),
+      alt(() => this.SUBRULE(this.channelDecl)),
+      alt(() => this.SUBRULE(this.hopsDecl)),
+      alt(() => this.SUBRULE(this.lossDecl)),
+      alt(() => this.SUBRULE(this.samplerDecl)),
+    ]);
     this.OPTION(() => this.CONSUME(T.Semicolon));
   });
 
@@ -56,11 +60,11 @@ export class KernelParser extends CstParser {
 
   /** [lo, hi], (lo, hi), [lo, hi), (lo, hi] */
   public range = this.RULE('range', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.LBracket, { LABEL: 'open' }) }, { ALT: () => this.CONSUME(T.LParen, { LABEL: 'open' }) }]);
+    this.OR([alt(() => this.CONSUME(T.LBracket, { LABEL: 'open' })), alt(() => this.CONSUME(T.LParen, { LABEL: 'open' }))]);
     this.SUBRULE(this.expression, { LABEL: 'lo' });
     this.CONSUME(T.Comma);
     this.SUBRULE2(this.expression, { LABEL: 'hi' });
-    this.OR2([{ ALT: () => this.CONSUME(T.RBracket, { LABEL: 'close' }) }, { ALT: () => this.CONSUME(T.RParen, { LABEL: 'close' }) }]);
+    this.OR2([alt(() => this.CONSUME(T.RBracket, { LABEL: 'close' })), alt(() => this.CONSUME(T.RParen, { LABEL: 'close' }))]);
   });
 
   /** graph NAME = knn(SOURCE, k = .., bandwidth = .., ...) */
@@ -92,7 +96,7 @@ export class KernelParser extends CstParser {
   });
 
   public channelClause = this.RULE('channelClause', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Weight, { LABEL: 'clause' }) }, { ALT: () => this.CONSUME(T.Rate, { LABEL: 'clause' }) }]);
+    this.OR([alt(() => this.CONSUME(T.Weight, { LABEL: 'clause' })), alt(() => this.CONSUME(T.Rate, { LABEL: 'clause' }))]);
     this.SUBRULE(this.expression);
   });
 
@@ -117,7 +121,7 @@ export class KernelParser extends CstParser {
     this.OPTION2(() => {
       this.CONSUME(T.LCurly);
       this.MANY(() => {
-        this.OR([{ ALT: () => this.SUBRULE(this.samplerRule) }, { ALT: () => this.CONSUME(T.Semicolon) }]);
+        this.OR([alt(() => this.SUBRULE(this.samplerRule)), alt(() => this.CONSUME(T.Semicolon))]);
       });
       this.CONSUME(T.RCurly);
     });
@@ -125,11 +129,11 @@ export class KernelParser extends CstParser {
 
   public samplerRule = this.RULE('samplerRule', () => {
     this.OR([
-      { ALT: () => this.SUBRULE(this.logitRule) },
-      { ALT: () => this.CONSUME(T.Cache) },
-      { ALT: () => this.SUBRULE(this.denoiseRule) },
-      { ALT: () => this.SUBRULE(this.valueRule) },
-      { ALT: () => this.SUBRULE(this.unknownRule) },
+      alt(() => this.SUBRULE(this.logitRule)),
+      alt(() => this.CONSUME(T.Cache)),
+      alt(() => this.SUBRULE(this.denoiseRule)),
+      alt(() => this.SUBRULE(this.valueRule)),
+      alt(() => this.SUBRULE(this.unknownRule)),
     ]);
   });
 
@@ -151,7 +155,7 @@ export class KernelParser extends CstParser {
 
   /** temperature | top_k | top_p | min_p | repetition_penalty, then a value */
   public valueRule = this.RULE('valueRule', () => {
-    this.OR(T.valueRuleKeywords.map((k) => ({ ALT: () => this.CONSUME(k, { LABEL: 'rule' }) })));
+    this.OR(T.valueRuleKeywords.map((k) => alt(() => this.CONSUME(k, { LABEL: 'rule' }))));
     this.SUBRULE(this.expression);
   });
 
@@ -182,45 +186,15 @@ export class KernelParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
-  // ─── expressions, loosest binding first ────────────────────────────────────────────────────
+  // ─── expressions ───────────────────────────────────────────────────────────────────────────
+  // Binary operators are one flat list here; grammar/cst-to-ast.ts applies their precedence
+  // (|| < && < comparisons < + - < * /, all left-associative). One rule instead of five levels
+  // keeps every operand five calls shallower, which is most of the parse time of a kernel file.
 
   public expression = this.RULE('expression', () => {
-    this.SUBRULE(this.andExpr, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.CONSUME(T.OrOr, { LABEL: 'operator' });
-      this.SUBRULE2(this.andExpr, { LABEL: 'operand' });
-    });
-  });
-
-  public andExpr = this.RULE('andExpr', () => {
-    this.SUBRULE(this.comparison, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.CONSUME(T.AndAnd, { LABEL: 'operator' });
-      this.SUBRULE2(this.comparison, { LABEL: 'operand' });
-    });
-  });
-
-  /** Comparisons do not chain: `a < b < c` is an error. */
-  public comparison = this.RULE('comparison', () => {
-    this.SUBRULE(this.additive, { LABEL: 'operand' });
-    this.OPTION(() => {
-      this.CONSUME(T.CmpOp, { LABEL: 'operator' });
-      this.SUBRULE2(this.additive, { LABEL: 'operand' });
-    });
-  });
-
-  public additive = this.RULE('additive', () => {
-    this.SUBRULE(this.multiplicative, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.CONSUME(T.AddOp, { LABEL: 'operator' });
-      this.SUBRULE2(this.multiplicative, { LABEL: 'operand' });
-    });
-  });
-
-  public multiplicative = this.RULE('multiplicative', () => {
     this.SUBRULE(this.unary, { LABEL: 'operand' });
     this.MANY(() => {
-      this.CONSUME(T.MulOp, { LABEL: 'operator' });
+      this.CONSUME(T.BinaryOp, { LABEL: 'operator' });
       this.SUBRULE2(this.unary, { LABEL: 'operand' });
     });
   });
@@ -228,66 +202,78 @@ export class KernelParser extends CstParser {
   /** `-x^2` is `-(x^2)`, as in mathematics. */
   public unary = this.RULE('unary', () => {
     this.OR([
-      {
-        ALT: () => {
-          this.OR2([{ ALT: () => this.CONSUME(T.Minus, { LABEL: 'operator' }) }, { ALT: () => this.CONSUME(T.Bang, { LABEL: 'operator' }) }]);
-          this.SUBRULE(this.unary, { LABEL: 'operand' });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.power, { LABEL: 'operand' }) },
+      alt(() => {
+        this.OR2([alt(() => this.CONSUME(T.Minus, { LABEL: 'operator' })), alt(() => this.CONSUME(T.Bang, { LABEL: 'operator' }))]);
+        this.SUBRULE(this.unary, { LABEL: 'operand' });
+      }),
+      alt(() => this.SUBRULE(this.postfix, { LABEL: 'operand' })),
     ]);
   });
 
-  /** `^` is right-associative and binds tighter than unary minus on its left: 2^-1 = 0.5. */
-  public power = this.RULE('power', () => {
-    this.SUBRULE(this.postfix, { LABEL: 'base' });
+  /** `f(x)`, `near.sum(count)[v]`, `logit[v]`, then `^`: right-associative, so 2^-1 = 0.5. */
+  public postfix = this.RULE('postfix', () => {
+    this.SUBRULE(this.atom);
+    this.MANY(() => {
+      this.OR([
+        alt(() => {
+          this.CONSUME(T.Dot);
+          this.CONSUME(T.Identifier, { LABEL: 'member' });
+        }),
+        alt(() => this.SUBRULE(this.argList)),
+        alt(() => {
+          this.CONSUME(T.LBracket);
+          this.SUBRULE(this.expression, { LABEL: 'index' });
+          this.CONSUME(T.RBracket);
+        }),
+      ]);
+    });
     this.OPTION(() => {
       this.CONSUME(T.Caret);
       this.SUBRULE(this.unary, { LABEL: 'exponent' });
     });
   });
 
-  /** `f(x)`, `near.sum(count)[v]`, `logit[v]` */
-  public postfix = this.RULE('postfix', () => {
-    this.SUBRULE(this.atom);
-    this.MANY(() => {
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(T.Dot);
-            this.CONSUME(T.Identifier, { LABEL: 'member' });
-          },
-        },
-        { ALT: () => this.SUBRULE(this.argList) },
-        {
-          ALT: () => {
-            this.CONSUME(T.LBracket);
-            this.SUBRULE(this.expression, { LABEL: 'index' });
-            this.CONSUME(T.RBracket);
-          },
-        },
-      ]);
-    });
-  });
-
   public atom = this.RULE('atom', () => {
     this.OR([
-      { ALT: () => this.CONSUME(T.NumberLiteral) },
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.Inf) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
-      { ALT: () => this.CONSUME(T.Identifier) },
-      { ALT: () => this.CONSUME(T.Logit) },
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.SUBRULE(this.expression);
-          this.CONSUME(T.RParen);
-        },
-      },
+      alt(() => this.CONSUME(T.NumberLiteral)),
+      alt(() => this.CONSUME(T.StringLiteral)),
+      alt(() => this.CONSUME(T.Inf)),
+      alt(() => this.CONSUME(T.True)),
+      alt(() => this.CONSUME(T.False)),
+      alt(() => this.CONSUME(T.Identifier)),
+      alt(() => this.CONSUME(T.Logit)),
+      alt(() => {
+        this.CONSUME(T.LParen);
+        this.SUBRULE(this.expression);
+        this.CONSUME(T.RParen);
+      }),
     ]);
   });
+}
+
+/**
+ * chevrotain's single-token recovery recomputes, at every mismatch, which tokens may follow by
+ * walking the grammar from the top rule. The answer depends only on the grammar path (rule stack,
+ * occurrences, the expected token), so remember it: broken input parses several times faster.
+ * This leans on an internal method of chevrotain 11 and steps aside if it is not there.
+ */
+interface GrammarPath {
+  ruleStack: string[];
+  occurrenceStack: number[];
+  lastTok: TokenType;
+  lastTokOccurrence: number;
+}
+type NextTokens = (this: CstParser, path: GrammarPath) => TokenType[];
+const internals = CstParser.prototype as unknown as { getNextPossibleTokenTypes?: NextTokens };
+const original = internals.getNextPossibleTokenTypes;
+if (typeof original === 'function') {
+  const cache = new Map<string, TokenType[]>();
+  (KernelParser.prototype as unknown as { getNextPossibleTokenTypes: NextTokens }).getNextPossibleTokenTypes = function (path) {
+    const key = `${path.ruleStack.join('/')}|${path.occurrenceStack.join(',')}|${path.lastTok.name}|${path.lastTokOccurrence}`;
+    let hit = cache.get(key);
+    if (!hit) cache.set(key, (hit = original.call(this, path)));
+    return hit;
+  };
 }
 
 /** One parser instance, reused (chevrotain parsers are stateful but resettable via `input`). */

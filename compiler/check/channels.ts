@@ -6,6 +6,7 @@ import type { Expr, Operator } from '../../specs/types/kernel.ts';
 import { checkConstantSum, checkNonNegative, formatExpr, paramsUsed } from '../expr/index.ts';
 import { scopes, show, type ExprLowering } from './expressions.ts';
 import type { CheckContext } from './context.ts';
+import { exprKey, memo } from './memo.ts';
 
 export interface CheckedChannel {
   decl: A.ChannelDecl;
@@ -43,7 +44,7 @@ function operator(ctx: CheckContext, c: A.ChannelDecl): Operator | undefined {
     case 'reset': {
       const a = args[0];
       if (args.length !== 1 || !a || named) {
-        if (!args.some((x) => x.value.kind === 'missing')) {
+        if (!c.recovered) {
           ctx.error(c.args ? (args[1]?.loc ?? id.loc) : id.loc, 'operator', `reset takes one distribution: reset(uniform), reset(unigram) or reset("FILE")`);
         }
         return undefined;
@@ -59,7 +60,7 @@ function operator(ctx: CheckContext, c: A.ChannelDecl): Operator | undefined {
     case 'jump': {
       const a = args[0];
       if (args.length !== 1 || !a || named) {
-        if (!args.some((x) => x.value.kind === 'missing')) {
+        if (!c.recovered) {
           ctx.error(c.args ? (args[1]?.loc ?? id.loc) : id.loc, 'operator', `jump takes one graph: jump(NAME), with graph NAME = knn(...)`);
         }
         return undefined;
@@ -135,7 +136,7 @@ export function checkChannels(ctx: CheckContext, decls: A.ChannelDecl[], x: Expr
     }
   }
   if (decls.length === 0) {
-    ctx.error(at, 'no-channel', `a kernel needs at least one channel, e.g. channel mask; ${NEED_OP}`);
+    if (!ctx.partial) ctx.error(at, 'no-channel', `a kernel needs at least one channel, e.g. channel mask; ${NEED_OP}`);
     return undefined;
   }
   if (!ok) return undefined;
@@ -156,7 +157,7 @@ function checkRates(ctx: CheckContext, chans: CheckedChannel[]): boolean {
       const e = c[clause];
       if (!e) continue;
       const cl = c.decl.clauses.find((k) => k.clause === clause)!;
-      const r = checkNonNegative(e, { params, t: [0, 1] });
+      const r = memo(exprKey('nonneg', [e], params), () => checkNonNegative(e, { params, t: [0, 1] }));
       if (!r.ok) {
         const value = Number.isNaN(r.value) ? 'is not a number' : `is ${fmt(r.value)}`;
         ctx.error(cl.expr.loc, clause === 'rate' ? 'negative-rate' : 'negative-weight',
@@ -168,7 +169,7 @@ function checkRates(ctx: CheckContext, chans: CheckedChannel[]): boolean {
   const sharing = chans.filter((c) => !c.rate);
   if (ok && sharing.length > 0 && (sharing.length > 1 || sharing[0]!.weight)) {
     const shares = sharing.map((c) => c.weight ?? ({ k: 'num', v: 1 } as Expr));
-    const r = checkConstantSum(shares, 1, { params });
+    const r = memo(exprKey('sum1', shares, params), () => checkConstantSum(shares, 1, { params }));
     if (!r.ok) {
       const first = sharing.find((c) => c.weight) ?? sharing[0]!;
       const where = first.decl.clauses.find((k) => k.clause === 'weight')?.expr.loc ?? first.decl.loc;

@@ -23,7 +23,11 @@ export class CheckContext {
   /** Params and graphs some expression or channel refers to. */
   readonly used = new Set<string>();
 
-  constructor(readonly path: string) {}
+  /** `partial`: the parse had errors, so a statement may be missing only because it was skipped. */
+  constructor(
+    readonly path: string,
+    readonly partial = false,
+  ) {}
 
   error(loc: A.Loc, code: string, message: string): void {
     this.diagnostics.push(diagnostic(this.path, loc, code, message, 'error'));

@@ -112,16 +112,16 @@ export function checkGraph(ctx: CheckContext, g: A.GraphDecl, x: ExprLowering): 
         ok = false;
     }
   });
-  if (!source && ok && !g.args.some((a) => !a.name)) {
+  if (!source && ok && !g.recovered && !g.args.some((a) => !a.name)) {
     ctx.error(g.builder.loc, 'graph-source', `knn needs a source first: ${EXAMPLE}`);
     ok = false;
   }
   if (!seen.has('k')) {
-    ctx.error(g.builder.loc, 'graph-option', `knn needs k (neighbours per token), as in ${EXAMPLE}`);
+    if (!g.recovered) ctx.error(g.builder.loc, 'graph-option', `knn needs k (neighbours per token), as in ${EXAMPLE}`);
     ok = false;
   }
   if (!seen.has('bandwidth')) {
-    ctx.error(g.builder.loc, 'graph-option', `knn needs a bandwidth (the width of exp((cos - 1) / bandwidth)), as in ${EXAMPLE}`);
+    if (!g.recovered) ctx.error(g.builder.loc, 'graph-option', `knn needs a bandwidth (the width of exp((cos - 1) / bandwidth)), as in ${EXAMPLE}`);
     ok = false;
   }
   if (!ok || source === undefined || k === undefined || bandwidth === undefined) return undefined;

@@ -1,6 +1,7 @@
 // `hops H` (a fixed hop truncation) or `hops adaptive[(cap = N)]` (H ~ Lambda + 4 sqrt(Lambda),
 // capped; KERNELS.md section 2.2). Without the statement: adaptive with cap 64.
 import type * as A from '../../grammar/index.ts';
+import { didYouMean } from '../../grammar/index.ts';
 import type { Hops } from '../../specs/types/kernel.ts';
 import { scopes, type ExprLowering } from './expressions.ts';
 import type { CheckContext } from './context.ts';
@@ -16,6 +17,7 @@ export function checkHops(ctx: CheckContext, h: A.HopsDecl, x: ExprLowering): Ho
   if (v.kind === 'call' && isAdaptive(v.callee)) {
     const a = v.args[0];
     if (v.args.length !== 1 || !a || (a.name && a.name.name !== 'cap')) {
+      if (h.recovered) return undefined;
       const at = v.args.find((x) => x.name && x.name.name !== 'cap')?.name?.loc ?? v.loc;
       ctx.error(at, 'hops', `adaptive takes one option, cap (the largest H), as in hops adaptive(cap = 32)`);
       return undefined;
@@ -29,13 +31,13 @@ export function checkHops(ctx: CheckContext, h: A.HopsDecl, x: ExprLowering): Ho
     return { mode: 'adaptive', cap };
   }
   if (v.kind === 'name' && !ctx.params.has(v.name)) {
-    ctx.error(v.loc, 'hops', `${USAGE}; '${v.name}' is neither${v.name.toLowerCase().startsWith('adap') ? " (did you mean 'adaptive'?)" : ''}`);
+    ctx.error(v.loc, 'hops', `${USAGE}, not '${v.name}'${didYouMean(v.name, ['adaptive', ...ctx.params.keys()])}`);
     return undefined;
   }
   const H = x.constant(v, scopes.constant('the number of hops'));
   if (H === undefined) return undefined;
   if (!Number.isInteger(H) || H < 0) {
-    ctx.error(v.loc, 'hops', `${USAGE}: the number of hops is a whole number >= 0, not ${H}`);
+    ctx.error(v.loc, 'hops', `the number of hops must be a whole number >= 0, not ${H} (or write hops adaptive(cap = N))`);
     return undefined;
   }
   return { mode: 'fixed', H };

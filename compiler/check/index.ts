@@ -22,6 +22,8 @@ export type { Overrides };
 export interface CheckOptions {
   text: string;
   params?: Overrides;
+  /** The parse had errors: statements may be missing, so "never used" would be guesswork. */
+  partial?: boolean;
 }
 
 const START: A.Loc = { line: 1, column: 1, endLine: 1, endColumn: 2, offset: 0, endOffset: 1 };
@@ -50,12 +52,16 @@ function ofKind<K extends A.Statement['kind']>(ast: A.KernelFile, kind: K): Arra
 }
 
 export function checkAst(ast: A.KernelFile, opts: CheckOptions): { spec?: KernelSpec; diagnostics: Diagnostic[] } {
-  const ctx = new CheckContext(ast.path);
+  const ctx = new CheckContext(ast.path, opts.partial ?? false);
   const x = new ExprLowering(ctx);
 
   const kernel = single(ctx, ast, 'kernel');
   const at = kernel?.loc ?? START;
-  if (!kernel) ctx.error(START, 'no-kernel', `a kernel file starts with its name: kernel NAME "what it is"`);
+  // On a partial tree a missing statement may only have been skipped by the parser's recovery.
+  const need = (ok: unknown, loc: A.Loc, code: string, message: string) => {
+    if (!ok && !opts.partial) ctx.error(loc, code, message);
+  };
+  need(kernel, START, 'no-kernel', `a kernel file starts with its name: kernel NAME "what it is"`);
 
   // Stage 1: names.
   declareParams(ctx, ofKind(ast, 'param'), x);
@@ -71,23 +77,25 @@ export function checkAst(ast: A.KernelFile, opts: CheckOptions): { spec?: Kernel
   }
   const scheduleDecl = single(ctx, ast, 'schedule');
   const schedule: Schedule | undefined = scheduleDecl && checkScheduleDecl(ctx, scheduleDecl, x);
-  if (!scheduleDecl) ctx.error(at, 'no-schedule', `a kernel needs a schedule, e.g. schedule loglinear(eps = 1e-3)`);
+  need(scheduleDecl, at, 'no-schedule', `a kernel needs a schedule, e.g. schedule loglinear(eps = 1e-3)`);
   const channels = checkChannels(ctx, ofKind(ast, 'channel'), x, at);
   const hopsDecl = single(ctx, ast, 'hops');
   const hops: Hops | undefined = hopsDecl ? checkHops(ctx, hopsDecl, x) : DEFAULT_HOPS;
   const lossDecl = single(ctx, ast, 'loss');
   const loss: Loss | undefined = lossDecl && checkLoss(ctx, lossDecl, x);
-  if (!lossDecl) ctx.error(at, 'no-loss', `a kernel needs a loss: loss elbo, loss ce or loss weighted_ce(EXPR)`);
+  need(lossDecl, at, 'no-loss', `a kernel needs a loss: loss elbo, loss ce or loss weighted_ce(EXPR)`);
   const samplerDecl = single(ctx, ast, 'sampler');
   const sampler: Sampler | undefined = samplerDecl && checkSampler(ctx, samplerDecl, x);
-  if (!samplerDecl) ctx.error(at, 'no-sampler', `a kernel needs a sampler, e.g. sampler ancestral(steps = 128) { denoise argmax }`);
+  need(samplerDecl, at, 'no-sampler', `a kernel needs a sampler, e.g. sampler ancestral(steps = 128) { denoise argmax }`);
 
   // Stage 3: whole-kernel rules.
-  for (const [name, p] of ctx.params) {
-    if (!ctx.used.has(name) && p.decl.name) ctx.warn(p.decl.name.loc, 'unused', `the param '${name}' is never used`);
-  }
-  for (const [name, g] of ctx.graphs) {
-    if (!ctx.used.has(name) && g.name) ctx.warn(g.name.loc, 'unused', `the graph '${name}' is never used (no jump(${name}) channel and no rule reads it); it would be built for nothing`);
+  if (!opts.partial) {
+    for (const [name, p] of ctx.params) {
+      if (!ctx.used.has(name) && p.ir && p.decl.name) ctx.warn(p.decl.name.loc, 'unused', `the param '${name}' is never used`);
+    }
+    for (const [name, g] of ctx.graphs) {
+      if (!ctx.used.has(name) && g.name) ctx.warn(g.name.loc, 'unused', `the graph '${name}' is never used (no jump(${name}) channel and no rule reads it); it would be built for nothing`);
+    }
   }
 
   const diagnostics = sortDiagnostics(ctx.diagnostics);

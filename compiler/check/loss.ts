@@ -5,6 +5,7 @@ import type { Loss } from '../../specs/types/kernel.ts';
 import { checkNonNegative, paramsUsed } from '../expr/index.ts';
 import { scopes, type ExprLowering } from './expressions.ts';
 import type { CheckContext } from './context.ts';
+import { exprKey, memo } from './memo.ts';
 
 const LOSSES = ['elbo', 'ce', 'weighted_ce'] as const;
 
@@ -22,13 +23,14 @@ export function checkLoss(ctx: CheckContext, l: A.LossDecl, x: ExprLowering): Lo
     case 'weighted_ce': {
       const a = l.args?.[0];
       if (!l.args || l.args.length !== 1 || !a || a.name) {
-        ctx.error(l.args?.[1]?.loc ?? a?.loc ?? l.name.loc, 'loss', `weighted_ce takes one weight, a function of t, as in loss weighted_ce(1 / t)`);
+        if (!l.recovered) ctx.error(l.args?.[1]?.loc ?? a?.loc ?? l.name.loc, 'loss', `weighted_ce takes one weight, a function of t, as in loss weighted_ce(1 / t)`);
         return undefined;
       }
       const w = x.lower(a.value, scopes.time('the loss weight'));
       if (!w) return undefined;
       if (ctx.hasValues(paramsUsed(w))) {
-        const r = checkNonNegative(w, { params: ctx.paramValues(), t: [0, 1] });
+        const params = ctx.paramValues();
+        const r = memo(exprKey('nonneg', [w], params), () => checkNonNegative(w, { params, t: [0, 1] }));
         if (!r.ok) {
           ctx.error(a.value.loc, 'loss', `the loss weight ${Number.isNaN(r.value) ? 'is not a number' : `is ${r.value}`} at t = ${r.t}; it must be >= 0 for every t in [0, 1]`);
           return undefined;

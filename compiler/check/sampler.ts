@@ -107,8 +107,8 @@ export function checkSampler(ctx: CheckContext, s: A.SamplerDecl, x: ExprLowerin
         ok = false;
       } else options[name] = v;
     }
-    if (!seen.has('steps') && !(s.args ?? []).some((a) => a.value.kind === 'missing')) {
-      ctx.error(s.predictor.loc, 'sampler-option', `the sampler needs its number of steps, as in ${pname}(steps = 128)`);
+    if (!seen.has('steps')) {
+      if (!s.recovered) ctx.error(s.predictor.loc, 'sampler-option', `the sampler needs its number of steps, as in ${pname}(steps = 128)`);
       ok = false;
     }
   }

@@ -8,6 +8,7 @@ import { SCHEDULES, builtinSchedule, checkSchedule, exprSchedule, isBuiltinSched
 import { paramsUsed } from '../expr/index.ts';
 import { scopes, type ExprLowering } from './expressions.ts';
 import type { CheckContext } from './context.ts';
+import { exprKey, memo } from './memo.ts';
 
 const EXPR_FORM = 'schedule Lambda(t) = EXPR';
 
@@ -38,7 +39,7 @@ export function checkScheduleDecl(ctx: CheckContext, s: A.ScheduleDecl, x: ExprL
     } else {
       spec = specs[i];
       if (!spec) {
-        if (a.value.kind !== 'missing') {
+        if (!s.recovered) {
           ctx.error(a.loc, 'arity', `${name} takes ${specs.length === 0 ? 'no arguments' : `${specs.length} argument${specs.length === 1 ? '' : 's'} (${specs.map((p) => p.name).join(', ')})`}, got ${s.args!.length}`);
         }
         ok = false;
@@ -59,15 +60,19 @@ export function checkScheduleDecl(ctx: CheckContext, s: A.ScheduleDecl, x: ExprL
     values[spec.name] = v;
   });
   if (!ok) return undefined;
-  let sched: Schedule;
+  let built: { sched: Schedule; problems: ScheduleProblem[] };
   try {
-    sched = builtinSchedule(name, values);
+    // Built-in arguments are numbers already, so the result depends on them alone.
+    built = memo(JSON.stringify(['builtin', name, values]), () => {
+      const sched = builtinSchedule(name, values);
+      return { sched, problems: checkSchedule(sched, {}) };
+    });
   } catch (err) {
     ctx.error(s.loc, 'schedule', `schedule ${name}: ${(err as Error).message}`);
     return undefined;
   }
   // Arguments out of range are reported at the argument; the rest at the schedule's name.
-  return report(ctx, checkSchedule(sched, ctx.paramValues()), (p) => (p.arg && given.get(p.arg)?.value.loc) || s.name!.loc) ? sched : undefined;
+  return report(ctx, built.problems, (p) => (p.arg && given.get(p.arg)?.value.loc) || s.name!.loc) ? built.sched : undefined;
 }
 
 /** Reports the problems checkSchedule found; true when none is an error. */
@@ -87,18 +92,22 @@ function lambdaSchedule(ctx: CheckContext, s: A.ScheduleDecl, x: ExprLowering): 
   const args = s.args ?? [];
   const arg = args[0];
   if (name.name !== 'Lambda' || args.length !== 1 || !arg || arg.name || arg.value.kind !== 'name' || arg.value.name !== 't') {
-    ctx.error(name.loc, 'schedule', `a schedule written as an expression gives the cumulative rate: ${EXPR_FORM}`);
+    if (!s.recovered) ctx.error(name.loc, 'schedule', `a schedule written as an expression gives the cumulative rate: ${EXPR_FORM}`);
     return undefined;
   }
   const body = x.lower(s.body!, scopes.time('Lambda(t)'));
   if (!body) return undefined;
   if (!ctx.hasValues(paramsUsed(body))) return undefined;
-  let sched: Schedule;
+  const params = ctx.paramValues();
+  let built: { sched: Schedule; problems: ScheduleProblem[] };
   try {
-    sched = exprSchedule(body);
+    built = memo(exprKey('lambda', [body], params), () => {
+      const sched = exprSchedule(body);
+      return { sched, problems: checkSchedule(sched, params) };
+    });
   } catch (err) {
     ctx.error(s.body!.loc, 'schedule', `Lambda(t): ${(err as Error).message}`);
     return undefined;
   }
-  return report(ctx, checkSchedule(sched, ctx.paramValues()), () => s.body!.loc) ? sched : undefined;
+  return report(ctx, built.problems, () => s.body!.loc) ? built.sched : undefined;
 }

@@ -2,10 +2,12 @@
 // parser consumes "an additive operator" in one place. Longer spellings come first in the list.
 import { createToken, Lexer, type TokenType } from 'chevrotain';
 
-const cat = (name: string, label: string) => createToken({ name, pattern: Lexer.NA, label });
-export const AddOp = cat('AddOp', "'+' or '-'");
-export const MulOp = cat('MulOp', "'*' or '/'");
-export const CmpOp = cat('CmpOp', 'a comparison');
+const cat = (name: string, label: string, categories: TokenType[] = []) => createToken({ name, pattern: Lexer.NA, label, categories });
+/** Every binary operator but `^` (which binds tighter than unary minus and is parsed apart). */
+export const BinaryOp = cat('BinaryOp', 'an operator');
+export const AddOp = cat('AddOp', "'+' or '-'", [BinaryOp]);
+export const MulOp = cat('MulOp', "'*' or '/'", [BinaryOp]);
+export const CmpOp = cat('CmpOp', 'a comparison', [BinaryOp]);
 export const AssignOp = cat('AssignOp', "'=', '+=', '-=', '*=' or '/='");
 
 const tok = (name: string, text: string, categories: TokenType[] = []) =>
@@ -19,8 +21,8 @@ export const EqEq = tok('EqEq', '==', [CmpOp]);
 export const NotEq = tok('NotEq', '!=', [CmpOp]);
 export const LtEq = tok('LtEq', '<=', [CmpOp]);
 export const GtEq = tok('GtEq', '>=', [CmpOp]);
-export const AndAnd = tok('AndAnd', '&&');
-export const OrOr = tok('OrOr', '||');
+export const AndAnd = tok('AndAnd', '&&', [BinaryOp]);
+export const OrOr = tok('OrOr', '||', [BinaryOp]);
 export const Lt = tok('Lt', '<', [CmpOp]);
 export const Gt = tok('Gt', '>', [CmpOp]);
 export const Equals = tok('Equals', '=', [AssignOp]);
@@ -41,7 +43,7 @@ export const Colon = tok('Colon', ':');
 export const Semicolon = tok('Semicolon', ';');
 export const Dot = tok('Dot', '.');
 
-export const categoryTokens = [AddOp, MulOp, CmpOp, AssignOp];
+export const categoryTokens = [BinaryOp, AddOp, MulOp, CmpOp, AssignOp];
 export const punctuationTokens = [
   PlusEq, MinusEq, StarEq, SlashEq, EqEq, NotEq, LtEq, GtEq, AndAnd, OrOr,
   Lt, Gt, Equals, Bang, Plus, Minus, Star, Slash, Caret,
