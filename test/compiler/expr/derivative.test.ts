@@ -108,11 +108,11 @@ test('the chain rule of every function matches central differences (fn(0.3 + 0.6
   }
 });
 
-test('property: derivative matches central differences on 1500 random trees (seed 1618), in t and in s', () => {
+test('property: derivative matches central differences on 1000 random trees (seed 1618), in t and in s', () => {
   const r = rng(1618);
   let checked = 0;
   let skipped = 0;
-  for (let n = 0; n < 1500; n++) {
+  for (let n = 0; n < 1000; n++) {
     const e = substituteParams(randomTree(r, 5, { vars: ['t', 's'], params: ['p'], discontinuous: n % 3 === 0 }), { p: 0.7 });
     const v = n % 2 === 0 ? 't' : 's';
     const de = derivative(e, v);
@@ -131,7 +131,7 @@ test('property: derivative matches central differences on 1500 random trees (see
       checked++;
     }
   }
-  assert.ok(checked > 5000, `only ${checked} points compared (${skipped} skipped)`);
+  assert.ok(checked > 3300, `only ${checked} points compared (${skipped} skipped)`);
 });
 
 test('every built-in schedule: sigma = dLambda/dt matches central differences on [0.001, 0.999]', () => {

@@ -80,11 +80,11 @@ function inside(i: Interval, v: number): boolean {
  * value evalExpr takes at a point of the box (ends included) lies in evalInterval's enclosure,
  * and NaN only where it says NaN is possible.
  */
-test('property: evalInterval encloses evalExpr on 3000 random trees x random boxes (seed 2718)', () => {
+test('property: evalInterval encloses evalExpr on 2000 random trees x random boxes (seed 2718)', () => {
   const r = rng(2718);
   let points = 0;
   let tight = 0;
-  for (let n = 0; n < 3000; n++) {
+  for (let n = 0; n < 2000; n++) {
     const e = randomTree(r, 5, { params: ['p'], discontinuous: n % 2 === 0, infinities: n % 5 === 0 });
     const c = r() * 6 - 3;
     const w = r() < 0.2 ? 0 : r() * (r() < 0.5 ? 0.01 : 2);
@@ -109,8 +109,8 @@ test('property: evalInterval encloses evalExpr on 3000 random trees x random box
     }
     if (Number.isFinite(enc.lo) && Number.isFinite(enc.hi) && !enc.nan) tight++;
   }
-  assert.ok(points === 48000);
-  assert.ok(tight > 600, `only ${tight} of 3000 enclosures were finite and NaN-free: the test would pass a useless evaluator`);
+  assert.ok(points === 32000);
+  assert.ok(tight > 400, `only ${tight} of 2000 enclosures were finite and NaN-free: the test would pass a useless evaluator`);
 });
 
 test('every function near its edges: poles, domain ends, 1^inf, negative bases, -0 divisors', () => {

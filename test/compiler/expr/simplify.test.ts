@@ -105,13 +105,13 @@ test('simplify is idempotent on the built-in schedule expressions and on 500 ran
 
 /**
  * How far rounding alone can move e's value at env: the largest change when every arithmetic
- * result is perturbed by up to 4 ulps (6 tries). Undefined when a perturbation flips the value
+ * result is perturbed by up to 4 ulps (4 tries). Undefined when a perturbation flips the value
  * between finite and non-finite (a branch or a domain edge is within rounding of the point:
  * ill-conditioned); `nonFinite` says which side the unperturbed value is on.
  */
 function rounding(e: Expr, env: EvalEnv, orig: number, r: () => number, nonFinite = false): number | undefined {
   let spread = 0;
-  for (let j = 0; j < 6; j++) {
+  for (let j = 0; j < 4; j++) {
     const v = evalPerturbed(e, env, r, 4, { maxAbs: 0, minAbs: Infinity });
     if (Number.isFinite(v) === nonFinite) return undefined;
     if (nonFinite) continue;
@@ -130,13 +130,13 @@ function rounding(e: Expr, env: EvalEnv, orig: number, r: () => number, nonFinit
  * perturbation makes e non-finite, or where e divides by zero (simplify does not keep the sign
  * of zero, so 1/-0 may become 1/0); all are counted and bounded.
  */
-test('property: evalExpr(simplify(e)) == evalExpr(e) on 1500 random trees x 8 points (seed 12345)', () => {
+test('property: evalExpr(simplify(e)) == evalExpr(e) on 1000 random trees x 8 points (seed 12345)', () => {
   const r = rng(12345);
   let compared = 0;
   let nonFinite = 0;
   let skipped = 0;
   let changed = 0;
-  for (let n = 0; n < 1500; n++) {
+  for (let n = 0; n < 1000; n++) {
     const e = randomTree(r, 6, { vars: ['t', 's'], params: ['p', 'q'], discontinuous: n % 2 === 0, infinities: n % 3 === 0 });
     const se = simplify(e);
     if (!equalExpr(se, e)) changed++;
@@ -171,12 +171,12 @@ test('property: evalExpr(simplify(e)) == evalExpr(e) on 1500 random trees x 8 po
       compared++;
     }
   }
-  console.log(`    ${compared} finite and ${nonFinite} non-finite comparisons, ${skipped} points skipped, ${changed} of 1500 trees changed`);
+  console.log(`    ${compared} finite and ${nonFinite} non-finite comparisons, ${skipped} points skipped, ${changed} of 1000 trees changed`);
   // The test must be able to fail: most trees change and most points are compared.
-  assert.ok(changed > 1000, `only ${changed} of 1500 trees were changed by simplify`);
-  assert.ok(compared > 6000, `only ${compared} finite comparisons`);
-  assert.ok(nonFinite > 1000, `only ${nonFinite} non-finite comparisons`);
-  assert.ok(skipped < 1500, `${skipped} of 12000 points skipped (overflow, zero division, ill-conditioned)`);
+  assert.ok(changed > 650, `only ${changed} of 1000 trees were changed by simplify`);
+  assert.ok(compared > 4000, `only ${compared} finite comparisons`);
+  assert.ok(nonFinite > 700, `only ${nonFinite} non-finite comparisons`);
+  assert.ok(skipped < 1000, `${skipped} of 8000 points skipped (overflow, zero division, ill-conditioned)`);
 });
 
 test('property: 500 random trees over fields and graph aggregates (logits may be -inf)', () => {
