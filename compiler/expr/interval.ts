@@ -345,14 +345,28 @@ function compare(op: '<' | '<=' | '>' | '>=' | '==' | '!=', a: Interval, b: Inte
   }
 }
 
-const cache = new WeakMap<Expr, Interval>();
+// IR trees are plain objects that a caller could change in place, so results are cached per node
+// only for the duration of one withExprCaches call (simplify runs in one).
+let cache: WeakMap<Expr, Interval> | null = null;
+
+/** Runs f with per-node caches of default-box intervals (and of exprKey), then drops them. */
+export function withIntervalCache<T>(f: () => T): T {
+  if (cache) return f();
+  cache = new WeakMap();
+  try {
+    return f();
+  } finally {
+    cache = null;
+  }
+}
 
 /**
  * Encloses every value of `e` over `box`. Without a box, variables range over VAR_DOMAIN,
- * parameters over [-inf, inf] and fields over FIELD_DOMAIN (that default result is cached per node).
+ * parameters over [-inf, inf] and fields over FIELD_DOMAIN.
  */
 export function evalInterval(e: Expr, box?: IntervalBox): Interval {
   if (box) return ev(e, box);
+  if (!cache) return ev(e, DEFAULT_BOX);
   let r = cache.get(e);
   if (!r) {
     r = ev(e, DEFAULT_BOX);

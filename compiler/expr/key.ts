@@ -25,9 +25,21 @@ export function equalExpr(a: Expr, b: Expr): boolean {
   }
 }
 
-const cache = new WeakMap<Expr, string>();
+// Cached per node only inside withKeyCache (trees are plain objects a caller may change).
+let cache: WeakMap<Expr, string> | null = null;
+
+export function withKeyCache<T>(f: () => T): T {
+  if (cache) return f();
+  cache = new WeakMap();
+  try {
+    return f();
+  } finally {
+    cache = null;
+  }
+}
 
 export function exprKey(e: Expr): string {
+  if (!cache) return withKeyCache(() => exprKey(e));
   let k = cache.get(e);
   if (k === undefined) {
     k = computeKey(e);

@@ -8,8 +8,8 @@
 import type { BinaryExpr, CallExpr, Expr } from '../../specs/types/kernel.ts';
 import { evalExpr, num as numValue } from './eval.ts';
 import { checkArity, type Fn } from './functions.ts';
-import { containsZero, evalInterval, isEmpty, isFiniteIv, truthiness } from './interval.ts';
-import { equalExpr, exprKey } from './key.ts';
+import { containsZero, evalInterval, isEmpty, isFiniteIv, truthiness, withIntervalCache } from './interval.ts';
+import { equalExpr, exprKey, withKeyCache } from './key.ts';
 
 type Cmp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -29,6 +29,10 @@ const safeNonZero = (e: Expr): boolean => {
 };
 
 export function simplify(e: Expr): Expr {
+  return withKeyCache(() => withIntervalCache(() => simplifyNode(e)));
+}
+
+function simplifyNode(e: Expr): Expr {
   return finish(step(e));
 }
 
@@ -39,12 +43,12 @@ function step(e: Expr): Expr {
     case 'param':
       return e;
     case 'unary': {
-      const a = simplify(e.a);
+      const a = simplifyNode(e.a);
       return e.op === '-' ? mkNeg(a) : mkNot(a);
     }
     case 'binary': {
-      const a = simplify(e.a);
-      const b = simplify(e.b);
+      const a = simplifyNode(e.a);
+      const b = simplifyNode(e.b);
       switch (e.op) {
         case '+': return mkSum([{ sign: 1, e: a }, { sign: 1, e: b }]);
         case '-': return mkSum([{ sign: 1, e: a }, { sign: -1, e: b }]);
@@ -60,11 +64,11 @@ function step(e: Expr): Expr {
     }
     case 'call': {
       checkArity(e);
-      return mkCall(e.fn, e.args.map(simplify));
+      return mkCall(e.fn, e.args.map(simplifyNode));
     }
-    case 'if': return mkIf(simplify(e.cond), simplify(e.then), simplify(e.else));
-    case 'field': return { ...e, index: simplify(e.index) };
-    case 'graph_agg': return { ...e, index: simplify(e.index) };
+    case 'if': return mkIf(simplifyNode(e.cond), simplifyNode(e.then), simplifyNode(e.else));
+    case 'field': return { ...e, index: simplifyNode(e.index) };
+    case 'graph_agg': return { ...e, index: simplifyNode(e.index) };
   }
 }
 
