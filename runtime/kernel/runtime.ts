@@ -8,13 +8,14 @@ import { colCombineProgram, colDotProgram, elboColumnProgram, elboDenseProgram, 
 import { hopProgram } from '../../compiler/wgsl/hop.ts';
 import { initProgram, rhoProgram, rowStatsProgram, writeRowsProgram } from '../../compiler/wgsl/columns.ts';
 import type { WgslProgram } from '../../compiler/wgsl/module.ts';
-import { KernelCoefficients, exprRates, type RateSource, type TransitionCoefs } from './coefficients.ts';
+import { KernelCoefficients, exprRates, poissonQuantile, type RateSource, type TransitionCoefs } from './coefficients.ts';
 import { KernelPipelines, KernelRecording, emptyBuffer, rowGrid, tableBuffer, windowOf, type Binding } from './encoder.ts';
 import { KernelRuntimeError } from './errors.ts';
 import { aliasTable, checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
 import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
-import { reverseProgram } from '../../compiler/wgsl/reverse.ts';
+import { ratesProgram, reverseProgram } from '../../compiler/wgsl/reverse.ts';
+import { klPartialProgram, priorIterProgram, priorSampleProgram } from '../../compiler/wgsl/prior.ts';
 import { kernelStructure, type KernelStructure } from './structure.ts';
 import { Workspace } from './workspace.ts';
 
@@ -74,6 +75,7 @@ export class KernelRuntime {
   /** Reset distributions by group, float64, and on the device ([group][V] f32). */
   readonly resetDists: Float64Array[];
   readonly distsBuf: GPUBuffer;
+  private readonly p0: Float64Array;
   readonly pipes: KernelPipelines;
   readonly ws: Workspace;
   private piA: { H: number; buf: GPUBuffer } | null = null;
@@ -127,6 +129,8 @@ export class KernelRuntime {
     const flat = new Float32Array(Math.max(1, this.resetDists.length) * V);
     this.resetDists.forEach((p, i) => flat.set(Float32Array.from(p), i * V));
     this.distsBuf = tableBuffer(gpu, flat, 'reset dists');
+    // The data law the prior's power iteration starts from (as the reference): unigram, else uniform.
+    this.p0 = inputs.unigram ? resolveDist({ kind: 'unigram' }, V, inputs) : new Float64Array(V).fill(1 / V);
     const budget = inputs.memoryBudget ?? 512 * 2 ** 20;
     const perColumn = 8 * V * 4;
     const byBinding = Math.floor(gpu.limits.maxStorageBufferBindingSize / (V * 4));
@@ -333,17 +337,7 @@ export class KernelRuntime {
     const pre = new KernelRecording(this.gpu, this.pipes);
     const { rho, nS } = this.encodeRho(pre, sp);
     pre.encode(enc);
-    const seqc = new Float32Array(nS * 12);
-    sp.slots.forEach((sl, s) => {
-      const sg = this.co.sigmas(sl.t);
-      const co = sl.co;
-      let S = 0;
-      for (const h of co.hop) S += h;
-      for (const r of co.reset) for (const x of r) S += x;
-      seqc.set([co.maskProb, sg.m, sg.a, S], 12 * s);
-      for (let g = 0; g < sg.resetGroups.length; g++) seqc[12 * s + 4 + g] = sg.resetGroups[g]!;
-      seqc[12 * s + 8] = co.keep;
-    });
+    const seqc = this.seqCoefs(sp);
     const seqcBuf = tableBuffer(this.gpu, seqc);
     const groups = this.resetDists.length;
     const jump = !!this.jump;
@@ -567,6 +561,239 @@ export class KernelRuntime {
     );
     const f = new Float32Array(r.out);
     return { weights: f.slice(0, 4 * N), walk: f.slice(4 * N, 4 * N + N * this.V), b: f.slice(4 * N + N * this.V) };
+  }
+
+  // ---------------------------------------------------------------- reverse rates
+
+  /**
+   * Estimated reverse rates R_hat(x_t -> y) = Q_t(y, x_t) b_y / b_{x_t}, b = p_hat^T P_t, over S
+   * states with the x_t entry -(sum of the others) (docs/math.md §2.5): out [B*L, S] f32.
+   */
+  encodeRates(enc: GPUCommandEncoder, a: BatchShape & { logits: GPUBuffer; xt: GPUBuffer; out: GPUBuffer }): void {
+    const N = a.B * a.L;
+    const V = this.V;
+    const sp = this.slots(a);
+    const pre = new KernelRecording(this.gpu, this.pipes);
+    const { rho, nS } = this.encodeRho(pre, sp);
+    pre.encode(enc);
+    const seqcBuf = tableBuffer(this.gpu, this.seqCoefs(sp));
+    const groups = this.resetDists.length;
+    const g = this.jump;
+    const dummy = this.ws.get('dummy', 16);
+    for (const ch of this.chunks(N, a.L, sp)) {
+      const rec = new KernelRecording(this.gpu, this.pipes);
+      const C = ch.C;
+      const xt = this.chunkTokens(enc, 'tokB', a.xt, ch);
+      const colt = tableBuffer(this.gpu, ch.colt);
+      const hw = tableBuffer(this.gpu, ch.hw);
+      const lw = windowOf(this.gpu, a.logits, ch.p0 * V, ch.n * V);
+      const stats = this.ws.get('stats', C * 8);
+      rec.dispatch(this.prog('rowstats', () => rowStatsProgram(this.colW)), { V, C, shift: lw.shift }, [lw.range, colt, stats], [C]);
+      const [Phat, P1, P2, AP] = ['Phat', 'P1', 'P2', 'AP'].map((n) => this.mat(n, C)) as [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
+      const wx = this.wx(C / 4);
+      rec.dispatch(
+        this.prog(`init_soft/${wx}`, () => initProgram({ softmax: true, onehot: false, wx, wy: this.lanes / wx })),
+        { V, C, cv: C / 4, shift: lw.shift },
+        [lw.range, colt, stats, dummy, hw, Phat, AP],
+        rowGrid(Math.ceil(C / 4 / wx), V, this.lanes / wx),
+      );
+      this.encodeHops(rec, ch, hw, [[Phat, P1, P2, AP]], 'forward');
+      const ow = windowOf(this.gpu, a.out, ch.p0 * this.S, ch.n * this.S);
+      rec.dispatch(
+        this.prog(`rates/${groups}`, () => ratesProgram({ groups, jump: !!g, W: this.colW })),
+        { V, C, n: nS, shift: ow.shift, mode: this.st.hasMask ? 1 : 0 },
+        [AP, rho, colt, xt, seqcBuf, this.distsBuf, g?.rowPtr ?? dummy, g?.col ?? dummy, g?.w ?? dummy, ow.range],
+        linearGrid(C, 1),
+      );
+      rec.encode(enc);
+    }
+  }
+
+  /** Convenience: reverse rates from host logits, [N, S]. */
+  async rates(logits: Float32Array, xt: Uint32Array | number[], t: ArrayLike<number> | number, o: { L?: number; H?: number } = {}): Promise<Float32Array> {
+    const tok = Uint32Array.from(xt);
+    const sh = this.shape(tok.length, t, o.L, o.H);
+    const out = this.fresh(tok.length * this.S * 4);
+    const r = await this.run({ out: { buf: out, bytes: tok.length * this.S * 4 } }, (enc) =>
+      this.encodeRates(enc, { ...sh, logits: this.upload(logits), xt: this.upload(tok), out }),
+    );
+    return new Float32Array(r.out);
+  }
+
+  /** Per-slot (maskProb, sigma_m, sigma_a, S), (sigma of each reset group), (keep, 0, 0, 0) at the slot's t. */
+  private seqCoefs(sp: SlotPlan): Float32Array {
+    const seqc = new Float32Array(sp.slots.length * 12);
+    sp.slots.forEach((sl, s) => {
+      const sg = this.co.sigmas(sl.t);
+      const co = sl.co;
+      let S = 0;
+      for (const h of co.hop) S += h;
+      for (const r of co.reset) for (const x of r) S += x;
+      seqc.set([co.maskProb, sg.m, sg.a, S], 12 * s);
+      for (let g = 0; g < sg.resetGroups.length; g++) seqc[12 * s + 4 + g] = sg.resetGroups[g]!;
+      seqc[12 * s + 8] = co.keep;
+    });
+    return seqc;
+  }
+
+  // ---------------------------------------------------------------- prior
+
+  private priorState: { p1: Float64Array; buf: GPUBuffer; prob: GPUBuffer; alias: GPUBuffer; iterations: number; residual: number } | null = null;
+
+  /**
+   * p_1 over S states (docs/math.md §2.6): e^{-Lambda_m(1)} mu on the real tokens, mu the limit of the
+   * non-mask chain from the data law (unigram if given, else uniform), by power iteration on the GPU
+   * (lazy when there is no reset); 1 - e^{-Lambda_m(1)} on [MASK].
+   */
+  async prior(): Promise<Float64Array> {
+    return Float64Array.from((await this.priorInfo()).p1);
+  }
+
+  async priorInfo(): Promise<{ p1: Float64Array; buf: GPUBuffer; iterations: number; residual: number }> {
+    if (this.priorState) return this.priorState;
+    const V = this.V;
+    const L1 = this.co.lambdas(1);
+    const tot = this.co.totals(1);
+    const nm = tot.u + tot.a;
+    let mu = Float64Array.from(this.p0);
+    let iterations = 0;
+    let residual = 0;
+    if (nm > 0) {
+      const ku = tot.u / nm;
+      const ka = tot.a / nm;
+      const pibar = new Float64Array(V);
+      this.st.resets.forEach((g, gi) => {
+        const w = g.channels.reduce((a, c) => a + L1[c]!, 0) / (tot.u || 1);
+        const pi = this.resetDists[gi]!;
+        for (let y = 0; y < V; y++) pibar[y]! += w * pi[y]!;
+      });
+      const lazy = ku === 0;
+      if (!this.jump) mu = pibar;
+      else {
+        const g = this.jump;
+        const prog = this.prog('prior_iter', () => priorIterProgram(this.lanes));
+        await this.pipes.prepare(prog);
+        const bufs = [tableBuffer(this.gpu, Float32Array.from(mu)), emptyBuffer(this.gpu, V * 4)];
+        const pib = tableBuffer(this.gpu, Float32Array.from(pibar));
+        const K = 64;
+        let prevDiff = Infinity;
+        let stall = 0;
+        for (let it = 0; it < 200000; it += K) {
+          const rec = new KernelRecording(this.gpu, this.pipes);
+          for (let k = 0; k < K; k++) {
+            rec.dispatch(prog, { V, f0: ku, f1: ka, mode: lazy ? 1 : 0 }, [g.tRowPtr, g.tCol, g.tW, pib, bufs[k % 2]!, bufs[(k + 1) % 2]!], linearGrid(V, this.lanes));
+          }
+          const enc = this.gpu.device.createCommandEncoder();
+          rec.encode(enc);
+          this.gpu.device.queue.submit([enc.finish()]);
+          iterations = it + K;
+          // After K (even) steps the newest iterate is bufs[0], the one before bufs[1].
+          const a = new Float32Array(await readBuffer(this.gpu, bufs[0]!, V * 4));
+          const b = new Float32Array(await readBuffer(this.gpu, bufs[1]!, V * 4));
+          let diff = 0;
+          for (let y = 0; y < V; y++) diff += Math.abs(a[y]! - b[y]!);
+          residual = lazy ? diff : (diff * (1 - ku)) / ku;
+          mu = Float64Array.from(a);
+          // Converged, or at fp32's noise floor (the step no longer shrinks).
+          if (residual <= 1e-9) break;
+          stall = diff >= 0.9 * prevDiff ? stall + 1 : 0;
+          if (stall >= 3 && residual < 1e-5) break;
+          prevDiff = diff;
+        }
+        bufs.forEach((b) => b.destroy());
+        let z = 0;
+        for (const x of mu) z += x;
+        mu = mu.map((x) => x / z);
+      }
+    }
+    const p1 = new Float64Array(this.S);
+    const em = Math.exp(-tot.m);
+    for (let y = 0; y < V; y++) p1[y] = em * mu[y]!;
+    if (this.st.hasMask) p1[V] = -Math.expm1(-tot.m);
+    const al = aliasTable(mu);
+    this.priorState = {
+      p1,
+      buf: tableBuffer(this.gpu, Float32Array.from(p1.subarray(0, V))),
+      prob: tableBuffer(this.gpu, Float32Array.from(al.prob)),
+      alias: tableBuffer(this.gpu, Uint32Array.from(al.alias)),
+      iterations,
+      residual,
+    };
+    return this.priorState;
+  }
+
+  /** x ~ p_1 for B*L positions (u32, [MASK] = V). Needs `await prior()` first. */
+  encodeSamplePrior(enc: GPUCommandEncoder, a: { B: number; L: number; out: GPUBuffer; seed: number; stream?: number }): void {
+    const ps = this.priorState;
+    if (!ps) throw new KernelRuntimeError('the prior is not computed yet: await runtime.prior() once before encoding prior draws');
+    const tot = this.co.totals(1);
+    const N = a.B * a.L;
+    const [kx, ky] = seedWords(a.seed);
+    const rec = new KernelRecording(this.gpu, this.pipes);
+    rec.dispatch(
+      this.prog('prior_sample', () => priorSampleProgram(this.lanes, this.st.hasMask)),
+      { V: this.V, C: N, n: a.L, seed0: kx, seed1: ky, stream: a.stream ?? 0, f0: -Math.expm1(-tot.m), f1: Math.exp(-tot.m) },
+      [ps.prob, ps.alias, a.out],
+      linearGrid(N, this.lanes),
+    );
+    rec.encode(enc);
+  }
+
+  async samplePrior(N: number, o: { L?: number; seed: number; stream?: number }): Promise<Uint32Array> {
+    await this.priorInfo();
+    const out = this.fresh(N * 4);
+    const L = o.L ?? N;
+    const r = await this.run({ out: { buf: out, bytes: N * 4 } }, (enc) => this.encodeSamplePrior(enc, { B: N / L, L, out, seed: o.seed, stream: o.stream }));
+    return new Uint32Array(r.out);
+  }
+
+  /** Hops for rows at t = 1 whose left-out mass is below 1e-18 (as the reference's exact rows). */
+  exactHops(t: number, tol = 1e-18): number {
+    if (!this.jump) return 0;
+    const tot = this.co.totals(t);
+    const scale = Math.exp(-tot.m - tot.u);
+    if (scale <= tol) return 0;
+    return poissonQuantile(tot.a, tol / scale);
+  }
+
+  /** KL(q_1(. | x0) || p_1) for each x0 (the ELBO's prior term), rows at t = 1 with exact hops. */
+  async priorKL(x0: Uint32Array | number[]): Promise<Float64Array> {
+    const ps = await this.priorInfo();
+    const tok = Uint32Array.from(x0);
+    const N = tok.length;
+    const sh: BatchShape = { B: 1, L: N, t: [1], H: this.exactHops(1) };
+    const sp = this.slots(sh);
+    const out = this.fresh(N * 4);
+    const tokBuf = this.upload(tok);
+    const r = await this.run({ out: { buf: out, bytes: N * 4 } }, (enc) => {
+      const pre = new KernelRecording(this.gpu, this.pipes);
+      const { rho, nS } = this.encodeRho(pre, sp);
+      pre.encode(enc);
+      for (const ch of this.chunks(N, N, sp)) {
+        const rec = new KernelRecording(this.gpu, this.pipes);
+        const C = ch.C;
+        const tk = this.chunkTokens(enc, 'tokA', tokBuf, ch);
+        const colt = tableBuffer(this.gpu, ch.colt);
+        const hw = tableBuffer(this.gpu, ch.hw);
+        const X0 = this.mat('D0', C);
+        const Acc = this.mat('AD', C);
+        const wx = this.wx(C / 4);
+        const dummy = this.ws.get('dummy', 16);
+        rec.dispatch(this.prog(`init_hot/${wx}`, () => initProgram({ softmax: false, onehot: true, wx, wy: this.lanes / wx })), { V: this.V, C, cv: C / 4 }, [dummy, colt, dummy, tk, hw, X0, Acc], rowGrid(Math.ceil(C / 4 / wx), this.V, this.lanes / wx));
+        this.encodeHops(rec, ch, hw, [[X0, this.mat('D1', C), this.mat('D2', C), Acc]], 'forward');
+        const nb = Math.max(1, Math.min(Math.ceil(this.V / 32), Math.ceil(4096 / C)));
+        const R = Math.ceil(this.V / nb);
+        const partial = this.ws.get('partial', nb * C * 4);
+        const wxc = this.wx(C);
+        rec.dispatch(this.prog(`kl_partial/${wxc}`, () => klPartialProgram(wxc, this.lanes / wxc)), { V: this.V, C, act: C, nb, R, n: nS }, [Acc, rho, colt, ps.buf, partial], rowGrid(Math.ceil(C / wxc), nb, this.lanes / wxc));
+        const dot = this.ws.get('dot', C * 4);
+        rec.dispatch(this.prog('colcombine', () => colCombineProgram(this.lanes)), { C, act: C, nb }, [partial, dot], [Math.ceil(C / this.lanes)]);
+        rec.encode(enc);
+        // One time for every column: the columns are the chunk's rows in order.
+        enc.copyBufferToBuffer(dot, 0, out, ch.p0 * 4, ch.n * 4);
+      }
+    });
+    return Float64Array.from(new Float32Array(r.out), (x) => Math.max(0, x));
   }
 
   describe(times: number[] = []): DescribeInfo {

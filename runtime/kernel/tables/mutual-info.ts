@@ -36,10 +36,7 @@ export class MutualInfoError extends Error {
   override readonly name = 'MutualInfoError';
 }
 
-/** Poisson tail left out of every hop series. */
-const TAIL = 1e-17;
 const REPLICATES = 4;
-const GRID = 72;
 
 export interface XSet {
   x0: Int32Array;
@@ -231,9 +228,9 @@ export interface MutualInfoTable {
 }
 
 /** NMI at each schedule value (mask factor included), and its replicate standard error. */
-function nmiCurve(k: ShareKernel, p: Float64Array, set: XSet, Ls: Float64Array, base: Float64Array): { nmi: Float64Array; se: Float64Array } {
+function nmiCurve(k: ShareKernel, p: Float64Array, set: XSet, Ls: Float64Array, base: Float64Array, tail: number): { nmi: Float64Array; se: Float64Array } {
   const G = Ls.length;
-  const info = realInformation(k, p, set, Ls);
+  const info = realInformation(k, p, set, Ls, tail);
   const nmi = new Float64Array(G);
   const se = new Float64Array(G);
   const R = set.replicates;
@@ -248,44 +245,55 @@ function nmiCurve(k: ShareKernel, p: Float64Array, set: XSet, Ls: Float64Array, 
   return { nmi, se };
 }
 
+/** Exact evaluation: hop series to a 1e-17 tail; Monte-Carlo: 1e-12 (far below the sampling error). */
+const TAIL_EXACT = 1e-17;
+const TAIL_MC = 1e-12;
+/** Lambda grid points: many when exact (and cheap), fewer when each costs a pass over sampled rows. */
+const GRID_EXACT = 72;
+const GRID_MC = 24;
+
 export function mutualInfoSchedule(k: ShareKernel, p: Float64Array, o: MutualInfoOptions): MutualInfoTable {
   if (!(o.eps > 0 && o.eps < 1)) throw new MutualInfoError(`mutual_info needs 0 < eps < 1, got ${o.eps}`);
   const H = entropy(p);
   if (!(H > 0)) throw new MutualInfoError('mutual_info needs an x0 law with positive entropy (more than one token with mass)');
   const exact = k.V <= o.exactMaxV;
+  const tail = exact ? TAIL_EXACT : TAIL_MC;
   const set = exact ? exactSet(p) : sampledSet(p, o.samples, o.seed);
   // Each replicate's estimate of H(x0): its information at Lambda = 0.
-  const base = realInformation(k, p, set, new Float64Array([0]));
+  const base = realInformation(k, p, set, new Float64Array([0]), tail);
   const su = k.resets.reduce((s, r) => s + r.share, 0);
-  // A schedule value where NMI <= eps: masks and resets bound it by e^{-(s_m + s_u) Lambda} (§3.2);
-  // a jump-only kernel is searched by doubling.
-  let Lhi: number;
-  if (k.sm + su > 0) Lhi = (Math.log(1 / o.eps) / (k.sm + su)) * (1 + 1e-9);
-  else {
-    Lhi = 1;
-    for (;;) {
-      const { nmi } = nmiCurve(k, p, set, new Float64Array([Lhi]), base);
-      if (nmi[0]! <= o.eps) break;
-      if (Lhi >= o.maxLambda)
-        throw new MutualInfoError(
-          `mutual_info: the normalised mutual information is still ${nmi[0]!.toPrecision(3)} at Lambda = ${Lhi} (target eps = ${o.eps}); ` +
-            'the jump graph mixes too slowly or is disconnected. Add a reset channel, raise eps, or raise maxLambda.',
-        );
-      Lhi = Math.min(2 * Lhi, o.maxLambda);
+  // The range: masks and resets bound NMI by e^{-(s_m + s_u) Lambda} (docs/math.md §3.2); below that
+  // bound, double Lambda until NMI <= eps on the x0 set (a jump-only kernel has no bound).
+  const bound = k.sm + su > 0 ? (Math.log(1 / o.eps) / (k.sm + su)) * (1 + 1e-9) : Infinity;
+  const at = (L: number) => nmiCurve(k, p, set, new Float64Array([L]), base, tail).nmi[0]!;
+  let Lhi = Math.min(1, bound);
+  for (;;) {
+    if (Lhi >= bound) {
+      Lhi = bound;
+      break;
     }
+    const y = at(Lhi);
+    if (y <= o.eps) break;
+    if (Lhi >= o.maxLambda)
+      throw new MutualInfoError(
+        `mutual_info: the normalised mutual information is still ${y.toPrecision(3)} at Lambda = ${Lhi} (target eps = ${o.eps}); ` +
+          'the jump graph mixes too slowly or is disconnected. Add a reset channel, raise eps, or raise maxLambda.',
+      );
+    Lhi = Math.min(2 * Lhi, o.maxLambda, bound);
   }
-  if (Lhi > o.maxLambda) throw new MutualInfoError(`mutual_info: reaching eps = ${o.eps} needs Lambda = ${Lhi.toPrecision(4)} > maxLambda = ${o.maxLambda}`);
   // Grid in Lambda, denser near 0 where NMI falls fastest.
+  const GRID = exact ? GRID_EXACT : GRID_MC;
   const kappa = 4;
   const Ls = Float64Array.from({ length: GRID + 1 }, (_, i) => (Lhi * Math.expm1((kappa * i) / GRID)) / Math.expm1(kappa));
-  const { nmi, se } = nmiCurve(k, p, set, Ls, base);
+  const { nmi, se } = nmiCurve(k, p, set, Ls, base, tail);
   // Invert: Lambda as a monotone function of u = -log NMI (strictly increasing where NMI falls).
-  const us: number[] = [], ls: number[] = [];
+  const us: number[] = [], ls: number[] = [], ses: number[] = [];
   for (let i = 0; i <= GRID; i++) {
     const u = -Math.log(Math.max(nmi[i]!, 1e-300));
     if (us.length && u <= us[us.length - 1]!) continue;
     us.push(u);
     ls.push(Ls[i]!);
+    ses.push(se[i]!);
   }
   if (us.length < 2) throw new MutualInfoError('mutual_info: the kernel does not reduce the mutual information (no channel mixes tokens)');
   const inv = monotoneCubic(Float64Array.from(us), Float64Array.from(ls));
@@ -294,13 +302,37 @@ export function mutualInfoSchedule(k: ShareKernel, p: Float64Array, o: MutualInf
   const target = (ti: number) => 1 - (1 - o.eps) * ti;
   const Lambda = t.map((ti) => (ti === 0 ? 0 : inv.value(-Math.log(target(ti)))));
   const polished = exact && k.V <= o.polishMaxV;
-  if (polished) {
-    const f = (L: number) => nmiCurve(k, p, set, new Float64Array([L]), base).nmi[0]!;
-    for (let i = 1; i <= T; i++) Lambda[i] = solveDecreasing(f, target(t[i]!), Ls, nmi, Lambda[i]!);
-  }
+  if (polished) for (let i = 1; i <= T; i++) Lambda[i] = solveDecreasing(at, target(t[i]!), Ls, nmi, Lambda[i]!);
   for (let i = 1; i <= T; i++) Lambda[i] = Math.max(Lambda[i]!, Lambda[i - 1]!);
-  const final = nmiCurve(k, p, set, Lambda, base);
-  return { t, Lambda, nmi: final.nmi, stdErr: final.se, method: exact ? 'exact' : 'monte-carlo', samples: set.x0.length, entropy: H, polished };
+  // What the table achieves at its nodes: exact evaluation when exact, else the sampled curve
+  // (interpolated in Lambda) with its replicate standard error.
+  let out: { nmi: Float64Array; se: Float64Array };
+  if (exact) out = nmiCurve(k, p, set, Lambda, base, tail);
+  else {
+    const seCurve = linearInterp(Float64Array.from(ls), Float64Array.from(ses));
+    out = { nmi: Lambda.map((L) => Math.exp(-invert(inv, L))), se: Lambda.map((L) => seCurve(L)) };
+  }
+  return { t, Lambda, nmi: out.nmi, stdErr: out.se, method: exact ? 'exact' : 'monte-carlo', samples: set.x0.length, entropy: H, polished };
+}
+
+/** u with inv(u) = L, inv increasing (bisection on the interpolant). */
+function invert(inv: { value(u: number): number; x: Float64Array }, L: number): number {
+  let lo = inv.x[0]!, hi = inv.x[inv.x.length - 1]!;
+  for (let it = 0; it < 100; it++) {
+    const m = 0.5 * (lo + hi);
+    if (inv.value(m) < L) lo = m;
+    else hi = m;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/** Piecewise-linear interpolation (for standard errors, which need not be monotone). */
+function linearInterp(x: Float64Array, y: Float64Array): (t: number) => number {
+  return (t) => {
+    if (t <= x[0]!) return y[0]!;
+    for (let i = 1; i < x.length; i++) if (t <= x[i]!) return y[i - 1]! + ((y[i]! - y[i - 1]!) * (t - x[i - 1]!)) / (x[i]! - x[i - 1]!);
+    return y[y.length - 1]!;
+  };
 }
 
 /** Root of f(L) = y for f decreasing, bracketed from the grid, by the Illinois method to 1e-13. */
