@@ -3,26 +3,25 @@
 // work (compilation, autotune) ahead of time.
 import type { Gpu } from '../../gpu/index.ts';
 import { bindGroupFor, idOf, overlaps, uniformFor, windowOf, type Resource, type Window } from './bindings.ts';
-import { encodePack, scratchTexture, textureHeight, valuesPerTexel, type PackSpec, type TexFormat } from './pack.ts';
+import { encodePack, packSpecs, scratchTexture, textureHeight } from './pack.ts';
 import { isWeightMirror } from './weight-mirror.ts';
 import { MatmulError } from './errors.ts';
-import type { Kernel, VariantImpl } from './kernel.ts';
+import type { Kernel, KernelConfig, VariantImpl } from './kernel.ts';
 import { structuralKey } from './kernel.ts';
 import { pipelineNow } from './pipelines.ts';
 import { extent, normalise, packParams, type Problem, type TexRows } from './problem.ts';
 import { chooseVariant } from './select.ts';
 import type { MatmulArgs, MatmulRecorder } from './types.ts';
-import { VARIANTS } from './variants/index.ts';
 
 const kernels = new WeakMap<GPUDevice, Map<string, Kernel>>();
 
 /** The generated kernel of `impl` for `p`'s structure (memoised per device). */
-export function kernelFor(gpu: Gpu, impl: VariantImpl, p: Problem): Kernel {
+export function kernelFor(gpu: Gpu, impl: VariantImpl, cfg: KernelConfig, p: Problem): Kernel {
   let m = kernels.get(gpu.device);
   if (!m) kernels.set(gpu.device, (m = new Map()));
-  const key = `${impl.name}|${structuralKey(p)}|${p.allowF16 ? 'h' : ''}`;
+  const key = `${impl.name}|${structuralKey(p)}|${JSON.stringify(cfg)}`;
   let k = m.get(key);
-  if (!k) m.set(key, (k = impl.kernel(gpu, p)));
+  if (!k) m.set(key, (k = impl.kernel(gpu, p, cfg)));
   return k;
 }
 
@@ -34,14 +33,14 @@ export function problemOf(args: MatmulArgs): Problem {
 export function encodeMatmul(rec: MatmulRecorder, args: MatmulArgs): void {
   const { gpu, encoder } = rec;
   const p = problemOf(args);
-  const impl = chooseVariant(gpu, p, args);
-  encodeWith(gpu, encoder, impl, p, args);
+  const choice = chooseVariant(gpu, p, { variant: args.variant, bMirror: isWeightMirror(args.b) });
+  encodeWith(gpu, encoder, choice.impl, choice.config, p, args);
 }
 
 /** Encodes with a given variant (the autotuner and the tests use this). */
-export function encodeWith(gpu: Gpu, encoder: GPUCommandEncoder, impl: VariantImpl, p: Problem, args: MatmulArgs): void {
+export function encodeWith(gpu: Gpu, encoder: GPUCommandEncoder, impl: VariantImpl, cfg: KernelConfig, p: Problem, args: MatmulArgs): void {
   if (p.hasBias && !args.bias) throw new MatmulError('hasBias is set but no bias operand was given', 'bias');
-  const k = kernelFor(gpu, impl, p);
+  const k = kernelFor(gpu, impl, cfg, p);
   const wa = windowOf(gpu, args.a, extent(p, 'a'), 'a');
   const wb = windowOf(gpu, args.b, extent(p, 'b'), 'b');
   const wc = windowOf(gpu, args.c, extent(p, 'c'), 'c');
@@ -111,23 +110,3 @@ function noBias(gpu: Gpu): Window {
   return w;
 }
 
-/** How op(A) and op(B) are packed for a texture kernel, and the texture rows per batch index. */
-export function packSpecs(p: Problem, format: TexFormat, kChunk: number): { a: PackSpec; b: PackSpec; rows: TexRows } {
-  const vpt = valuesPerTexel(format);
-  const kp = Math.ceil(p.K / kChunk) * kChunk;
-  const items = (st: [number, number]): [number, number] => [st[0] ? p.batchOuter : 1, st[1] ? p.batchInner : 1];
-  const ia = items(p.strideA);
-  const ib = items(p.strideB);
-  const a: PackSpec = { format, trans: p.transA, rows: p.M, cols: p.K, rowsPad: p.M, width: kp / vpt, ld: p.lda, items: ia, strides: p.strideA };
-  const b: PackSpec = { format, trans: p.transB, rows: p.K, cols: p.N, rowsPad: kp, width: Math.ceil(p.N / vpt), ld: p.ldb, items: ib, strides: p.strideB };
-  const rows: TexRows = {
-    kp,
-    ta0: p.strideA[0] ? ia[1] * p.M : 0,
-    ta1: p.strideA[1] ? p.M : 0,
-    tb0: p.strideB[0] ? ib[1] * kp : 0,
-    tb1: p.strideB[1] ? kp : 0,
-  };
-  return { a, b, rows };
-}
-
-export { VARIANTS };

@@ -1,8 +1,12 @@
+// Batched f32 matmul on WebGPU with per-adapter autotuned variants (README.md in this folder).
 export { encodeMatmul } from './encode.ts';
-export { prepareMatmul } from './prepare.ts';
+export { prepareMatmul, type Prepared } from './prepare.ts';
+export { createWeightMirror, WeightMirror } from './weight-mirror.ts';
 export { MatmulError } from './errors.ts';
+export { cachePath as autotuneCachePath } from './cache.ts';
 export {
   MATMUL_VARIANTS,
+  F16_VARIANTS,
   type MatmulArgs,
   type MatmulShape,
   type MatmulOperand,

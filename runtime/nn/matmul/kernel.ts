@@ -20,11 +20,16 @@ export interface Kernel {
   workgroupSize: number;
 }
 
+/** A variant's tunable numbers (tile sizes); each variant documents its own. */
+export type KernelConfig = Readonly<Record<string, number>>;
+
 export interface VariantImpl {
   name: MatmulVariant;
   /** Why this variant cannot run this problem on this device, or null when it can. */
   unsupported(gpu: Gpu, p: Problem): string | null;
-  kernel(gpu: Gpu, p: Problem): Kernel;
+  /** Configurations the autotuner tries, best guess first. */
+  configs(gpu: Gpu, p: Problem): KernelConfig[];
+  kernel(gpu: Gpu, p: Problem, cfg: KernelConfig): Kernel;
 }
 
 /** The transposes, the structural part of a problem for kernels that read storage directly (all else is uniform). */

@@ -9,6 +9,7 @@ import type { Gpu } from '../../gpu/index.ts';
 import { bindGroupFor, uniformFor, type Window } from './bindings.ts';
 import { MatmulError } from './errors.ts';
 import { pipelineNow } from './pipelines.ts';
+import type { Problem, TexRows } from './problem.ts';
 
 export type TexFormat = 'rgba32float' | 'rgba32uint';
 
@@ -117,3 +118,23 @@ export function encodePack(gpu: Gpu, encoder: GPUCommandEncoder, s: PackSpec, w:
   pass.dispatchWorkgroups(Math.ceil(s.width / 64), Math.min(height, 65535), gz);
   pass.end();
 }
+
+/** How op(A) and op(B) are packed for a texture kernel, and the texture rows per batch index. */
+export function packSpecs(p: Problem, format: TexFormat, kChunk: number): { a: PackSpec; b: PackSpec; rows: TexRows } {
+  const vpt = valuesPerTexel(format);
+  const kp = Math.ceil(p.K / kChunk) * kChunk;
+  const items = (st: [number, number]): [number, number] => [st[0] ? p.batchOuter : 1, st[1] ? p.batchInner : 1];
+  const ia = items(p.strideA);
+  const ib = items(p.strideB);
+  const a: PackSpec = { format, trans: p.transA, rows: p.M, cols: p.K, rowsPad: p.M, width: kp / vpt, ld: p.lda, items: ia, strides: p.strideA };
+  const b: PackSpec = { format, trans: p.transB, rows: p.K, cols: p.N, rowsPad: kp, width: Math.ceil(p.N / vpt), ld: p.ldb, items: ib, strides: p.strideB };
+  const rows: TexRows = {
+    kp,
+    ta0: p.strideA[0] ? ia[1] * p.M : 0,
+    ta1: p.strideA[1] ? p.M : 0,
+    tb0: p.strideB[0] ? ib[1] * kp : 0,
+    tb1: p.strideB[1] ? kp : 0,
+  };
+  return { a, b, rows };
+}
+

@@ -1,16 +1,47 @@
-// prepareMatmul: compile (and, once autotune lands, tune) ahead of time so a timed step
-// never compiles a pipeline.
+// prepareMatmul: compile and, at first use of a tune key, autotune ahead of time, so that a
+// timed step never compiles a pipeline or measures anything.
 import type { Gpu } from '../../gpu/index.ts';
-import { kernelFor } from './encode.ts';
-import { buildPipeline } from './pipelines.ts';
+import { autotune, Timer } from './autotune.ts';
+import { lookupTuned } from './cache.ts';
 import { normalise } from './problem.ts';
-import { chooseVariant } from './select.ts';
+import { chooseVariant, forcedByEnv, tuneKey } from './select.ts';
 import type { MatmulShape, MatmulVariant } from './types.ts';
 
-/** Compiles the pipeline encodeMatmul will use for calls of this shape; returns the variant chosen. */
-export async function prepareMatmul(gpu: Gpu, shape: MatmulShape): Promise<MatmulVariant> {
-  const p = normalise(shape);
-  const impl = chooseVariant(gpu, p, { variant: shape.variant, b: undefined as never });
-  await buildPipeline(gpu, kernelFor(gpu, impl, p));
-  return impl.name;
+const pending = new Map<string, Promise<unknown>>();
+
+export interface Prepared {
+  variant: MatmulVariant;
+  config: Readonly<Record<string, number>>;
+  /** Where the choice came from: the call, DLMK_MATMUL, the tune cache, or the default. */
+  source: 'call' | 'env' | 'tuned' | 'default';
+}
+
+/**
+ * Makes calls of this shape ready: tunes its key if DLMK_MATMUL and `shape.variant` leave the
+ * choice open and no tuned entry exists (set DLMK_MATMUL_AUTOTUNE=0 to skip tuning), then warms
+ * the chosen pipelines with one dispatch (Dawn on lavapipe compiles at first dispatch).
+ */
+export async function prepareMatmul(gpu: Gpu, shape: MatmulShape): Promise<Prepared> {
+  const p = normalise({ ...shape, hasBias: !!shape.hasBias });
+  const bMirror = !!shape.bMirror;
+  const open = !shape.variant && !forcedByEnv();
+  const key = `${gpu.description}\n${tuneKey(p, bMirror)}`;
+  if (open && process.env['DLMK_MATMUL_AUTOTUNE'] !== '0' && !lookupTuned(gpu.description, tuneKey(p, bMirror))) {
+    let job = pending.get(key);
+    if (!job) {
+      job = autotune(gpu, p, shape, bMirror).finally(() => pending.delete(key));
+      pending.set(key, job);
+    }
+    await job;
+  }
+  const choice = chooseVariant(gpu, p, { variant: shape.variant, bMirror });
+  // Warm with a 1x1x1 problem of the same structure: the pipelines do not depend on sizes.
+  const tiny = normalise({ ...shape, M: 1, N: 1, K: 1, batch: 1, strideA: undefined, strideB: undefined, strideC: undefined, lda: undefined, ldb: undefined, ldc: undefined });
+  const timer = new Timer(gpu, tiny, { ...shape, M: 1, N: 1, K: 1, batch: 1, strideA: undefined, strideB: undefined, strideC: undefined, lda: undefined, ldb: undefined, ldc: undefined }, bMirror);
+  try {
+    await timer.run({ impl: choice.impl, config: choice.config }, 1);
+  } finally {
+    timer.destroy();
+  }
+  return { variant: choice.impl.name, config: choice.config, source: choice.source };
 }

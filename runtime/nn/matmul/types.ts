@@ -56,6 +56,12 @@ export interface MatmulShape {
   readonly allowF16?: boolean;
   /** Force a variant for this call (DLMK_MATMUL forces one for the process). */
   readonly variant?: MatmulVariant;
+  /**
+   * For prepareMatmul: `b` will be a WeightMirror, so texture variants are timed without
+   * packing B (its refresh is paid once per weight change, not per call). encodeMatmul reads
+   * this from the operand itself.
+   */
+  readonly bMirror?: boolean;
 }
 
 /** Everything encodeMatmul needs. `b` may be a WeightMirror of a weight (see weight-mirror.ts). */

@@ -5,6 +5,7 @@ import { aIndex, bIndex, prologue, storeC, structuralKey, type VariantImpl } fro
 export const blocked: VariantImpl = {
   name: 'blocked',
   unsupported: () => null,
+  configs: () => [{}],
   kernel(_gpu, p) {
     const R = 4; // rows per invocation
     const S = 4; // columns per invocation

@@ -9,7 +9,8 @@
 // The f16 form reads rgba32uint texels holding 8 values as f16 pairs: half the texel fetches per
 // flop (a fetch is a function call in lavapipe), operands rounded to f16, accumulation in f32.
 import type { Gpu } from '../../../gpu/index.ts';
-import { prologue, storeC, type Kernel, type VariantImpl } from '../kernel.ts';
+import { prologue, storeC, type Kernel, type KernelConfig, type VariantImpl } from '../kernel.ts';
+import { packSpecs, packUnfit } from '../pack.ts';
 import type { Problem } from '../problem.ts';
 
 export interface SubgroupConfig {
@@ -28,13 +29,19 @@ export function fixedSubgroupSize(gpu: Gpu): number {
 
 function unsupported(gpu: Gpu, f16: boolean, p: Problem): string | null {
   if (!gpu.hasSubgroups) return 'the adapter has no subgroups';
-  if (!fixedSubgroupSize(gpu)) return `the subgroup size is not fixed (${gpu.subgroupMinSize}..${gpu.subgroupMaxSize})`;
+  const S = fixedSubgroupSize(gpu);
+  if (!S) return `the subgroup size is not fixed (${gpu.subgroupMinSize}..${gpu.subgroupMaxSize})`;
   if (f16 && !p.allowF16) return 'the call did not opt into f16 operands (allowF16)';
-  return null;
+  const { a, b } = packSpecs(p, f16 ? 'rgba32uint' : 'rgba32float', (f16 ? 8 : 4) * S);
+  return packUnfit(gpu, a) ?? packUnfit(gpu, b);
 }
 
-export function defaultSubgroupConfig(_gpu: Gpu, f16: boolean): SubgroupConfig {
-  return f16 ? { R: 8, CPL: 2 } : { R: 16, CPL: 1 };
+function configs(_gpu: Gpu, f16: boolean): KernelConfig[] {
+  return f16 ? [{ R: 8 }, { R: 16 }] : [{ R: 16, CPL: 1 }, { R: 8, CPL: 2 }];
+}
+
+function asSubgroup(c: KernelConfig): SubgroupConfig {
+  return { R: c['R'] ?? 16, CPL: c['CPL'] ?? 1 };
 }
 
 export function subgroupKernel(gpu: Gpu, p: Problem, f16: boolean, cfg: SubgroupConfig): Kernel {
@@ -123,11 +130,13 @@ ${L.join('\n')}
 export const subgroup: VariantImpl = {
   name: 'subgroup',
   unsupported: (gpu, p) => unsupported(gpu, false, p),
-  kernel: (gpu, p) => subgroupKernel(gpu, p, false, defaultSubgroupConfig(gpu, false)),
+  configs: (gpu) => configs(gpu, false),
+  kernel: (gpu, p, c) => subgroupKernel(gpu, p, false, asSubgroup(c)),
 };
 
 export const subgroupF16: VariantImpl = {
   name: 'subgroup-f16',
   unsupported: (gpu, p) => unsupported(gpu, true, p),
-  kernel: (gpu, p) => subgroupKernel(gpu, p, true, defaultSubgroupConfig(gpu, true)),
+  configs: (gpu) => configs(gpu, true),
+  kernel: (gpu, p, c) => subgroupKernel(gpu, p, true, asSubgroup(c)),
 };

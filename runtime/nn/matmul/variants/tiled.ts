@@ -7,7 +7,8 @@
 //
 // (3) The f16 form stages the tiles as f16 (half the workgroup memory and traffic) and
 // accumulates in f32; it needs the shader-f16 feature and a caller that set allowF16.
-import { aIndex, bIndex, prologue, storeC, structuralKey, type Kernel, type VariantImpl } from '../kernel.ts';
+import type { Gpu } from '../../../gpu/index.ts';
+import { aIndex, bIndex, prologue, storeC, structuralKey, type Kernel, type KernelConfig, type VariantImpl } from '../kernel.ts';
 import type { Problem } from '../problem.ts';
 
 export interface TiledConfig {
@@ -102,18 +103,27 @@ ${L.join('\n')}
   return { variant: name, key: `matmul/${name}/${TM}x${TN}x${BK}/${structuralKey(p)}`, code, tileM: BM, tileN: BN, workgroupSize: T };
 }
 
-export function defaultTiledConfig(): TiledConfig {
-  return { TM: 4, TN: 4, BK: 16 };
+// Software adapters run barriers as coroutine switches (PERF-NOTES): one small config there.
+function configs(gpu: Gpu, p: Problem): KernelConfig[] {
+  if (gpu.isSoftware) return [{ TM: 4, TN: 4, BK: 16 }];
+  const big = p.M * p.N * p.batchOuter * p.batchInner >= 1 << 20;
+  return big ? [{ TM: 8, TN: 8, BK: 16 }, { TM: 4, TN: 4, BK: 16 }, { TM: 8, TN: 4, BK: 32 }] : [{ TM: 4, TN: 4, BK: 16 }, { TM: 8, TN: 8, BK: 16 }];
+}
+
+function asTiled(c: KernelConfig): TiledConfig {
+  return { TM: c['TM'] ?? 4, TN: c['TN'] ?? 4, BK: c['BK'] ?? 16 };
 }
 
 export const tiled: VariantImpl = {
   name: 'tiled',
   unsupported: () => null,
-  kernel: (_gpu, p) => tiledKernel(p, false, defaultTiledConfig()),
+  configs,
+  kernel: (_gpu, p, c) => tiledKernel(p, false, asTiled(c)),
 };
 
 export const tiledF16: VariantImpl = {
   name: 'tiled-f16',
   unsupported: (gpu, p) => (!gpu.hasF16 ? 'the adapter lacks shader-f16' : !p.allowF16 ? 'the call did not opt into f16 operands (allowF16)' : null),
-  kernel: (_gpu, p) => tiledKernel(p, true, defaultTiledConfig()),
+  configs,
+  kernel: (_gpu, p, c) => tiledKernel(p, true, asTiled(c)),
 };

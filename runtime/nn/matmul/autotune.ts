@@ -1,0 +1,132 @@
+// The measured autotune: every supported (variant, config) runs the caller's shape on scratch
+// buffers, the fastest wins and is cached on disk per adapter (cache.ts). Short by design:
+// one warm-up dispatch per candidate (that is where Dawn/lavapipe compile), then a few timed
+// repetitions sized to ~40 ms, best of two; a candidate more than 4x slower than the best so
+// far is not timed further.
+import type { Gpu } from '../../gpu/index.ts';
+import { storeTuned, KERNELS_VERSION, type TunedEntry } from './cache.ts';
+import { encodeWith } from './encode.ts';
+import type { KernelConfig, VariantImpl } from './kernel.ts';
+import { extent, type Problem } from './problem.ts';
+import { tuneKey } from './select.ts';
+import type { MatmulArgs, MatmulShape } from './types.ts';
+import { F16_VARIANTS, MATMUL_VARIANTS } from './types.ts';
+import { VARIANTS } from './variants/index.ts';
+import { createWeightMirror } from './weight-mirror.ts';
+
+export interface Candidate {
+  impl: VariantImpl;
+  config: KernelConfig;
+}
+
+export function candidates(gpu: Gpu, p: Problem): Candidate[] {
+  const out: Candidate[] = [];
+  for (const name of MATMUL_VARIANTS) {
+    if (F16_VARIANTS.includes(name) && !p.allowF16) continue;
+    const impl = VARIANTS[name];
+    if (impl.unsupported(gpu, p)) continue;
+    for (const config of impl.configs(gpu, p)) out.push({ impl, config });
+  }
+  return out;
+}
+
+export function candidateName(c: Candidate): string {
+  const cfg = Object.entries(c.config).map(([k, v]) => `${k}${v}`).join(' ');
+  return cfg ? `${c.impl.name} {${cfg}}` : c.impl.name;
+}
+
+/** A bench/tune harness: scratch operands for `p` and a timer for any candidate. */
+export class Timer {
+  private buffers: GPUBuffer[] = [];
+  readonly args: MatmulArgs;
+
+  constructor(readonly gpu: Gpu, readonly p: Problem, shape: MatmulShape, bMirror: boolean) {
+    const buf = (elems: number, label: string) => {
+      const b = gpu.device.createBuffer({ size: Math.max(16, elems * 4), usage: 0x80 | 0x04 | 0x08, label });
+      this.buffers.push(b);
+      return b;
+    };
+    const b = { buffer: buf(extent(p, 'b'), 'tune B'), offset: 0 };
+    this.args = {
+      ...shape,
+      a: { buffer: buf(extent(p, 'a'), 'tune A'), offset: 0 },
+      b: bMirror ? createWeightMirror(gpu, b) : b,
+      c: { buffer: buf(extent(p, 'c'), 'tune C'), offset: 0 },
+      bias: p.hasBias ? { buffer: buf(p.N, 'tune bias'), offset: 0 } : undefined,
+    };
+  }
+
+  /** Milliseconds for `reps` back-to-back calls in one submit. */
+  async run(c: Candidate, reps: number): Promise<number> {
+    const { device } = this.gpu;
+    device.pushErrorScope('validation');
+    const enc = device.createCommandEncoder({ label: 'matmul tune' });
+    for (let i = 0; i < reps; i++) encodeWith(this.gpu, enc, c.impl, c.config, this.p, this.args);
+    const t0 = performance.now();
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    const ms = performance.now() - t0;
+    const err = await device.popErrorScope();
+    if (err) throw new Error(`${candidateName(c)}: ${err.message}`);
+    return ms / reps;
+  }
+
+  /** Best per-call milliseconds over `trials` timed batches of ~targetMs (after one warm-up). */
+  async time(c: Candidate, opts: { targetMs?: number; trials?: number; giveUpMs?: number } = {}): Promise<number> {
+    await this.run(c, 1); // compiles
+    const first = await this.run(c, 1);
+    if (opts.giveUpMs !== undefined && first > opts.giveUpMs) return first;
+    const reps = Math.max(1, Math.min(50, Math.round((opts.targetMs ?? 40) / Math.max(first, 1e-3))));
+    let best = first;
+    for (let t = 0; t < (opts.trials ?? 2); t++) best = Math.min(best, await this.run(c, reps));
+    return best;
+  }
+
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+    const b = this.args.b as { destroy?: () => void };
+    b.destroy?.();
+  }
+}
+
+export function flops(p: Problem): number {
+  return 2 * p.M * p.N * p.K * p.batchOuter * p.batchInner;
+}
+
+/** Times every candidate on `shape` and records the winner for its tune key. */
+export async function autotune(gpu: Gpu, p: Problem, shape: MatmulShape, bMirror: boolean): Promise<TunedEntry> {
+  const timer = new Timer(gpu, p, shape, bMirror);
+  const tried: Record<string, number> = {};
+  let best: { c: Candidate; ms: number } | undefined;
+  try {
+    for (const c of candidates(gpu, p)) {
+      let ms: number;
+      const t0 = performance.now();
+      try {
+        ms = await timer.time(c, { giveUpMs: best ? best.ms * 4 : undefined });
+        if (process.env['DLMK_MATMUL_TUNE_LOG']) {
+          console.error(`[dlmk] matmul tune ${tuneKey(p, bMirror)}: ${candidateName(c)} ${(flops(p) / ms / 1e6).toFixed(2)} GFLOP/s (${ms.toFixed(2)} ms/call, ${(performance.now() - t0).toFixed(0)} ms to measure)`);
+        }
+      } catch (err) {
+        console.warn(`[dlmk] matmul autotune: ${candidateName(c)} failed and is skipped: ${(err as Error).message}`);
+        continue;
+      }
+      tried[candidateName(c)] = Number((flops(p) / ms / 1e6).toFixed(2));
+      if (!best || ms < best.ms) best = { c, ms };
+    }
+  } finally {
+    timer.destroy();
+  }
+  if (!best) throw new Error('matmul autotune: no variant could run this shape');
+  const entry: TunedEntry = {
+    variant: best.c.impl.name,
+    config: best.c.config,
+    gflops: Number((flops(p) / best.ms / 1e6).toFixed(2)),
+    tried,
+    shape: `${p.M}x${p.N}x${p.K}x${p.batchOuter * p.batchInner}`,
+    at: new Date().toISOString(),
+    version: KERNELS_VERSION,
+  };
+  storeTuned(gpu.description, tuneKey(p, bMirror), entry);
+  return entry;
+}
