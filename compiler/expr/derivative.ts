@@ -8,7 +8,7 @@ import type { Expr } from '../../specs/types/kernel.ts';
 import { ExprError } from './errors.ts';
 import { checkArity } from './functions.ts';
 import { equalExpr } from './key.ts';
-import { mkNum, simplify } from './simplify.ts';
+import { mkNum, productFactors, simplify } from './simplify.ts';
 
 const ZERO = mkNum(0);
 const ONE = mkNum(1);
@@ -52,13 +52,9 @@ function d(e: Expr, x: DiffVar): Expr {
       switch (e.op) {
         case '+': return add(d(a, x), d(b, x));
         case '-': return sub(d(a, x), d(b, x));
-        case '*': return add(mul(d(a, x), b), mul(a, d(b, x)));
-        case '/': {
-          const da = d(a, x);
-          const db = d(b, x);
-          // (a/b)' = a'/b - a b' / b^2
-          return sub(div(da, b), div(mul(a, db), pow(b, mkNum(2))));
-        }
+        case '*':
+        case '/':
+          return dProduct(e, x);
         case '^': return dPow(a, b, x);
         default: return ZERO; // comparisons and logic: piecewise constant
       }
@@ -97,6 +93,28 @@ function d(e: Expr, x: DiffVar): Expr {
       }
     }
   }
+}
+
+/**
+ * Product rule on c * prod f_i^n_i (integer n_i): sum_i c n_i f_i^(n_i - 1) f_i' prod_(j != i) f_j^n_j.
+ * No term divides by a factor, so (1 - t)^-2 gives 2 / (1 - t)^3, not 2 (1 - t) / (1 - t)^4.
+ */
+function dProduct(e: Expr, x: DiffVar): Expr {
+  const p = productFactors(e);
+  let total: Expr = ZERO;
+  p.factors.forEach((f, i) => {
+    const df = d(f.base, x);
+    if (isZero(df)) return;
+    const c = p.cnum * f.exp;
+    let term: Expr = p.cden === 1 ? mkNum(c) : div(mkNum(c), mkNum(p.cden));
+    // Factors keep their order; f_i^(n_i - 1) f_i' stands where f_i stood.
+    p.factors.forEach((g, j) => {
+      if (j !== i) term = mul(term, g.exp === 1 ? g.base : pow(g.base, mkNum(g.exp)));
+      else term = mul(f.exp === 1 ? term : mul(term, pow(f.base, mkNum(f.exp - 1))), df);
+    });
+    total = add(total, term);
+  });
+  return total;
 }
 
 /** d min(a1..an): the derivative of the argument that is the minimum (first one on ties). */

@@ -83,12 +83,12 @@ function finish(e: Expr): Expr {
 // ---------------------------------------------------------------------------------------------
 // Products: coefficient (cnum / cden) times factors with non-zero integer exponents.
 
-interface Factor {
+export interface Factor {
   base: Expr;
   exp: number;
 }
 
-interface Product {
+export interface Product {
   cnum: number;
   cden: number;
   factors: Factor[];
@@ -216,6 +216,17 @@ function buildProduct(p: Product): Expr {
 }
 
 const isSum = (e: Expr) => e.k === 'binary' && (e.op === '+' || e.op === '-');
+
+/**
+ * e as coefficient (cnum / cden) times factors base^exp with non-zero integer exponents, the way
+ * simplify sees a product (derivative uses it for the product rule without cancelling factors).
+ */
+export function productFactors(e: Expr): Product {
+  const p: Product = { cnum: 1, cden: 1, factors: [] };
+  expandProduct(e, 1, p);
+  p.factors = mergeFactors(p.factors);
+  return p;
+}
 
 export function mkProduct(parts: Factor[]): Expr {
   const p: Product = { cnum: 1, cden: 1, factors: [] };

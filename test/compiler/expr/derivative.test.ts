@@ -62,6 +62,11 @@ test('derivatives print as a person would write them', () => {
   assert.is(D(X.call('min', X.mul(2, t), 1)), 'if(2 * t <= 1, 2, 0)');
   assert.is(formatExpr(derivative(X.mul(X.s, t), 's')), 't');
   assert.is(D(X.field('logit')), '0');
+  // The product rule never divides by a factor, so nothing is left to cancel.
+  assert.is(D(X.pow(X.sub(1, t), -2)), '2 / (1 - t)^3');
+  assert.is(D(X.div(t, X.sub(1, t))), '1 / (1 - t) + t / (1 - t)^2');
+  assert.is(D(X.mul(t, X.call('exp', t))), 'exp(t) + t * exp(t)');
+  assert.is(D(X.neg(X.call('log', X.sub(1, X.mul(X.sub(1, X.param('eps')), X.pow(t, 2)))))), '2 * (1 - eps) * t / (1 - (1 - eps) * t^2)');
 });
 
 test('0 * log(t) style terms vanish from derivatives: d(c f)/dt = c f\'', () => {
