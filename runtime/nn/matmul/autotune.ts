@@ -5,14 +5,14 @@
 // far is not timed further.
 import type { Gpu } from '../../gpu/index.ts';
 import { storeTuned, KERNELS_VERSION, type TunedEntry } from './cache.ts';
-import { encodeWith } from './encode.ts';
+import { encodeMirrorRefresh, encodeWith } from './encode.ts';
 import type { KernelConfig, VariantImpl } from './kernel.ts';
 import { extent, type Problem } from './problem.ts';
 import { tuneKey } from './select.ts';
 import type { MatmulArgs, MatmulShape } from './types.ts';
 import { F16_VARIANTS, MATMUL_VARIANTS } from './types.ts';
 import { VARIANTS } from './variants/index.ts';
-import { createWeightMirror } from './weight-mirror.ts';
+import { createWeightMirror, type WeightMirror } from './weight-mirror.ts';
 
 export interface Candidate {
   impl: VariantImpl;
@@ -56,14 +56,19 @@ export class Timer {
     };
   }
 
-  /** Milliseconds for `reps` back-to-back calls in one submit. */
-  async run(c: Candidate, reps: number): Promise<number> {
+  /**
+   * Milliseconds for `reps` back-to-back calls in one submit. On a software adapter it sleeps
+   * through most of the expected time first, as the step recorder does: Node spins a core while
+   * it awaits the queue, and that core is the GPU's (PERF-NOTES).
+   */
+  async run(c: Candidate, reps: number, expectMs = 0): Promise<number> {
     const { device } = this.gpu;
     device.pushErrorScope('validation');
     const enc = device.createCommandEncoder({ label: 'matmul tune' });
     for (let i = 0; i < reps; i++) encodeWith(this.gpu, enc, c.impl, c.config, this.p, this.args);
     const t0 = performance.now();
     device.queue.submit([enc.finish()]);
+    if (this.gpu.isSoftware && expectMs * reps > 2) await new Promise((r) => setTimeout(r, 0.85 * expectMs * reps));
     await device.queue.onSubmittedWorkDone();
     const ms = performance.now() - t0;
     const err = await device.popErrorScope();
@@ -78,8 +83,28 @@ export class Timer {
     if (opts.giveUpMs !== undefined && first > opts.giveUpMs) return first;
     const reps = Math.max(1, Math.min(50, Math.round((opts.targetMs ?? 40) / Math.max(first, 1e-3))));
     let best = first;
-    for (let t = 0; t < (opts.trials ?? 2); t++) best = Math.min(best, await this.run(c, reps));
+    for (let t = 0; t < (opts.trials ?? 2); t++) best = Math.min(best, await this.run(c, reps, best));
     return best;
+  }
+
+  /**
+   * Milliseconds per refresh of the B mirror: `reps` pack passes alone (invalidate, then encode
+   * the call with its matmul pass dropped) in one submit. 0 for variants that read B directly.
+   */
+  async refreshMs(c: Candidate, reps: number): Promise<number> {
+    const mirror = this.args.b as WeightMirror;
+    if (!c.impl.kernel(this.gpu, this.p, c.config).textures) return 0;
+    await this.run(c, 1); // compile and create the mirror texture
+    const { device } = this.gpu;
+    const enc = device.createCommandEncoder({ label: 'matmul mirror refresh' });
+    for (let i = 0; i < reps; i++) {
+      mirror.invalidate();
+      encodeMirrorRefresh(this.gpu, enc, c.impl.kernel(this.gpu, this.p, c.config), this.p, mirror);
+    }
+    const t0 = performance.now();
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return (performance.now() - t0) / reps;
   }
 
   destroy(): void {

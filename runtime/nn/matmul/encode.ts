@@ -3,8 +3,8 @@
 // work (compilation, autotune) ahead of time.
 import type { Gpu } from '../../gpu/index.ts';
 import { bindGroupFor, idOf, overlaps, uniformFor, windowOf, type Resource, type Window } from './bindings.ts';
-import { encodePack, packSpecs, scratchTexture, textureHeight } from './pack.ts';
-import { isWeightMirror } from './weight-mirror.ts';
+import { encodePack, packSpecs, scratchTexture, textureHeight, type PackSpec } from './pack.ts';
+import { isWeightMirror, type WeightMirror } from './weight-mirror.ts';
 import { MatmulError } from './errors.ts';
 import type { Kernel, KernelConfig, VariantImpl } from './kernel.ts';
 import { structuralKey } from './kernel.ts';
@@ -69,11 +69,7 @@ export function encodeWith(gpu: Gpu, encoder: GPUCommandEncoder, impl: VariantIm
     encodePack(gpu, encoder, a, wa, va, idOf(va));
     aRes = { texture: va, id: idOf(va) };
     if (isWeightMirror(args.b)) {
-      const m = args.b.textureFor(b);
-      if (m.stale) {
-        encodePack(gpu, encoder, b, wb, m.view, m.id);
-        args.b.markFresh(m.key);
-      }
+      const m = refreshMirror(gpu, encoder, args.b, b, wb);
       bRes = { texture: m.view, id: m.id };
     } else {
       const vb = scratchTexture(gpu, 'b', b.format, b.width, textureHeight(b));
@@ -97,6 +93,23 @@ export function encodeWith(gpu: Gpu, encoder: GPUCommandEncoder, impl: VariantIm
   pass.setBindGroup(0, group);
   pass.dispatchWorkgroups(gx, gy);
   pass.end();
+}
+
+/** The mirror's texture for this packing, packed first when stale. */
+function refreshMirror(gpu: Gpu, encoder: GPUCommandEncoder, mirror: WeightMirror, spec: PackSpec, w: Window): { view: GPUTextureView; id: number } {
+  const m = mirror.textureFor(spec);
+  if (m.stale) {
+    encodePack(gpu, encoder, spec, w, m.view, m.id);
+    mirror.markFresh(m.key);
+  }
+  return m;
+}
+
+/** Encodes only the refresh of a stale mirror for kernel `k` (benchmarks of the refresh cost). */
+export function encodeMirrorRefresh(gpu: Gpu, encoder: GPUCommandEncoder, k: Kernel, p: Problem, mirror: WeightMirror): void {
+  if (!k.textures) return;
+  const { b } = packSpecs(p, k.textures.format, k.textures.kChunk);
+  refreshMirror(gpu, encoder, mirror, b, windowOf(gpu, mirror, extent(p, 'b'), 'b'));
 }
 
 const dummies = new WeakMap<GPUDevice, Window>();

@@ -4,6 +4,7 @@ export { prepareMatmul, type Prepared } from './prepare.ts';
 export { createWeightMirror, WeightMirror } from './weight-mirror.ts';
 export { MatmulError } from './errors.ts';
 export { cachePath as autotuneCachePath } from './cache.ts';
+export { timeMatmul, timeMirrorRefresh, matmulCandidates, type MatmulTiming } from './bench-api.ts';
 export {
   MATMUL_VARIANTS,
   F16_VARIANTS,
