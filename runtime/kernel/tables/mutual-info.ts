@@ -103,7 +103,7 @@ interface GridPoint {
 }
 
 /** x0 values processed together: their hop vectors share each pass over the graph. */
-const BATCH = 8;
+const BATCH = 16;
 
 /**
  * sum over x0 in the set (per replicate) of w(x0) KL(r_x0 || rbar) at every schedule value in Ls,
@@ -250,7 +250,7 @@ const TAIL_EXACT = 1e-17;
 const TAIL_MC = 1e-12;
 /** Lambda grid points: many when exact (and cheap), fewer when each costs a pass over sampled rows. */
 const GRID_EXACT = 72;
-const GRID_MC = 24;
+const GRID_MC = 16;
 
 export function mutualInfoSchedule(k: ShareKernel, p: Float64Array, o: MutualInfoOptions): MutualInfoTable {
   if (!(o.eps > 0 && o.eps < 1)) throw new MutualInfoError(`mutual_info needs 0 < eps < 1, got ${o.eps}`);
@@ -266,26 +266,38 @@ export function mutualInfoSchedule(k: ShareKernel, p: Float64Array, o: MutualInf
   // bound, double Lambda until NMI <= eps on the x0 set (a jump-only kernel has no bound).
   const bound = k.sm + su > 0 ? (Math.log(1 / o.eps) / (k.sm + su)) * (1 + 1e-9) : Infinity;
   const at = (L: number) => nmiCurve(k, p, set, new Float64Array([L]), base, tail).nmi[0]!;
-  let Lhi = Math.min(1, bound);
+  // The search runs on the first replicate only (a quarter of the samples); the grid pass below
+  // extends the range if the whole set needs more.
+  const pilot = exact ? set : firstReplicate(set);
+  const pilotBase = exact ? base : base.subarray(0, 1);
+  const atPilot = (L: number) => nmiCurve(k, p, pilot, new Float64Array([L]), pilotBase, tail).nmi[0]!;
+  let Lhi = Math.min(0.5, bound);
   for (;;) {
     if (Lhi >= bound) {
       Lhi = bound;
       break;
     }
-    const y = at(Lhi);
+    const y = atPilot(Lhi);
     if (y <= o.eps) break;
     if (Lhi >= o.maxLambda)
       throw new MutualInfoError(
         `mutual_info: the normalised mutual information is still ${y.toPrecision(3)} at Lambda = ${Lhi} (target eps = ${o.eps}); ` +
           'the jump graph mixes too slowly or is disconnected. Add a reset channel, raise eps, or raise maxLambda.',
       );
-    Lhi = Math.min(2 * Lhi, o.maxLambda, bound);
+    Lhi = Math.min(1.5 * Lhi, o.maxLambda, bound);
   }
   // Grid in Lambda, denser near 0 where NMI falls fastest.
   const GRID = exact ? GRID_EXACT : GRID_MC;
   const kappa = 4;
-  const Ls = Float64Array.from({ length: GRID + 1 }, (_, i) => (Lhi * Math.expm1((kappa * i) / GRID)) / Math.expm1(kappa));
-  const { nmi, se } = nmiCurve(k, p, set, Ls, base, tail);
+  const Ls: Float64Array = Float64Array.from({ length: GRID + 1 }, (_, i) => (Lhi * Math.expm1((kappa * i) / GRID)) / Math.expm1(kappa));
+  let { nmi, se } = nmiCurve(k, p, set, Ls, base, tail);
+  while (nmi[GRID]! > o.eps) {
+    // The whole set needs a little more than the pilot did: extend the grid by half.
+    if (Lhi >= Math.min(o.maxLambda, bound)) throw new MutualInfoError(`mutual_info: NMI is still ${nmi[GRID]!.toPrecision(3)} at Lambda = ${Lhi}; raise maxLambda`);
+    Lhi = Math.min(1.5 * Lhi, o.maxLambda, bound);
+    for (let i = 0; i <= GRID; i++) Ls[i] = (Lhi * Math.expm1((kappa * i) / GRID)) / Math.expm1(kappa);
+    ({ nmi, se } = nmiCurve(k, p, set, Ls, base, tail));
+  }
   // Invert: Lambda as a monotone function of u = -log NMI (strictly increasing where NMI falls).
   const us: number[] = [], ls: number[] = [], ses: number[] = [];
   for (let i = 0; i <= GRID; i++) {
@@ -315,6 +327,12 @@ export function mutualInfoSchedule(k: ShareKernel, p: Float64Array, o: MutualInf
   return { t, Lambda, nmi: out.nmi, stdErr: out.se, method: exact ? 'exact' : 'monte-carlo', samples: set.x0.length, entropy: H, polished };
 }
 
+function firstReplicate(set: XSet): XSet {
+  const idx: number[] = [];
+  set.rep.forEach((r, i) => r === 0 && idx.push(i));
+  return { x0: Int32Array.from(idx, (i) => set.x0[i]!), w: Float64Array.from(idx, (i) => set.w[i]!), rep: new Int32Array(idx.length), replicates: 1 };
+}
+
 /** u with inv(u) = L, inv increasing (bisection on the interpolant). */
 function invert(inv: { value(u: number): number; x: Float64Array }, L: number): number {
   let lo = inv.x[0]!, hi = inv.x[inv.x.length - 1]!;
@@ -335,7 +353,7 @@ function linearInterp(x: Float64Array, y: Float64Array): (t: number) => number {
   };
 }
 
-/** Root of f(L) = y for f decreasing, bracketed from the grid, by the Illinois method to 1e-13. */
+/** Root of f(L) = y for f decreasing, bracketed from the grid, by the Illinois method to 1e-15. */
 function solveDecreasing(f: (L: number) => number, y: number, Ls: Float64Array, vals: Float64Array, guess: number): number {
   let i = 0;
   while (i < Ls.length - 1 && vals[i + 1]! > y) i++;
@@ -347,7 +365,7 @@ function solveDecreasing(f: (L: number) => number, y: number, Ls: Float64Array, 
   if (fx > 0) [a, fa] = [x, fx];
   else [b, fb] = [x, fx];
   let side = 0;
-  for (let it = 0; it < 60 && Math.abs(fx) > 1e-13 && b - a > 1e-15 * Math.max(1, b); it++) {
+  for (let it = 0; it < 80 && Math.abs(fx) > 1e-15 && b - a > 1e-15 * Math.max(1, b); it++) {
     x = (a * fb - b * fa) / (fb - fa);
     fx = f(x) - y;
     if (fx > 0) {
@@ -366,7 +384,7 @@ function solveDecreasing(f: (L: number) => number, y: number, Ls: Float64Array, 
 /**
  * Table nodes: `intervals` uniform steps in t, merged with `intervals / 2` uniform steps in the
  * information clock u = -log(1 - (1 - eps) t) (which crowds nodes near t = 1, where Lambda(t) has a
- * log-like rise) and 24 geometric nodes 2^-j / intervals near t = 0, duplicates dropped.
+ * log-like rise) and 12 geometric nodes 2^-j / intervals near t = 0, duplicates dropped.
  */
 export function scheduleNodes(eps: number, intervals: number): Float64Array {
   const U = -Math.log(eps);
@@ -374,8 +392,9 @@ export function scheduleNodes(eps: number, intervals: number): Float64Array {
   for (let i = 0; i <= intervals; i++) ts.add(i / intervals);
   const n = Math.max(1, Math.floor(intervals / 2));
   for (let j = 1; j < n; j++) ts.add(-Math.expm1((-U * j) / n) / (1 - eps));
-  // Near t = 0 a jump or reset kernel has Lambda ~ t / log(1/t): geometric nodes resolve it.
-  for (let j = 1; j <= 24; j++) ts.add(2 ** -j / intervals);
+  // Near t = 0 a jump or reset kernel has Lambda ~ t / log(1/t): geometric nodes resolve it (not
+  // finer than 2^-12 / intervals, where the root-finding tolerance would start to show in the slopes).
+  for (let j = 1; j <= 12; j++) ts.add(2 ** -j / intervals);
   const sorted = [...ts].sort((a, b) => a - b);
   const out: number[] = [];
   for (const x of sorted) if (!out.length || x - out[out.length - 1]! > 1e-14) out.push(x);

@@ -26,7 +26,7 @@ const DEFAULTS: Required<RateTablesOptions> = {
   quadIntervals: 256,
   exactMaxV: 512,
   polishMaxV: 64,
-  samples: 64,
+  samples: 32,
   seed: 0x5eed,
   maxLambda: 512,
 };

@@ -23,7 +23,7 @@ export interface RateTablesOptions {
   exactMaxV?: number;
   /** Polish each mutual_info table point by root finding on the exact MI when V <= this (default 64). */
   polishMaxV?: number;
-  /** Monte-Carlo x0 samples for mutual_info (default 64, in 4 randomised-QMC replicates). */
+  /** Monte-Carlo x0 samples for mutual_info (default 32, in 4 randomised-QMC replicates). */
   samples?: number;
   /** Seed of the Monte-Carlo x0 draws (default 0x5eed). */
   seed?: number;
