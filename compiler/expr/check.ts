@@ -34,7 +34,11 @@ interface Prepared {
 }
 
 function prepare(e: Expr, opts: CheckOptions, what: string): Prepared {
-  const x = simplify(substituteParams(e, opts.params ?? {}));
+  const [lo, hi] = opts.t ?? [0, 1];
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new ExprError(`the range of t [${lo}, ${hi}] is not a finite interval`);
+  // simplify may use t in [0, 1] (VAR_DOMAIN); outside that range the expression is taken as written.
+  const substituted = substituteParams(e, opts.params ?? {});
+  const x = lo >= 0 && hi <= 1 ? simplify(substituted) : substituted;
   const missing = [...paramsUsed(x)];
   if (missing.length) {
     throw new ExprError(`${what} uses parameter${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} with no value`, { expr: e });
@@ -45,8 +49,6 @@ function prepare(e: Expr, opts: CheckOptions, what: string): Prepared {
   if (others.length) {
     throw new ExprError(`${what} may depend only on t, but ${formatExpr(e)} reads ${others.join(', ')}`, { expr: e });
   }
-  const [lo, hi] = opts.t ?? [0, 1];
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new ExprError(`the range of t [${lo}, ${hi}] is not a finite interval`);
   return { e: x, lo, hi };
 }
 

@@ -44,8 +44,11 @@ test('a negative value is found and reported at its worst t, also between grid p
   // NaN is not >= 0.
   const nan = checkNonNegative(X.call('sqrt', X.sub(t, 0.5)));
   assert.ok(!nan.ok && Number.isNaN(nan.value) && nan.t < 0.5, JSON.stringify(nan));
-  // Another range of t.
+  // Another range of t. simplify assumes t in [0, 1] (min(t, 1) is t there), so beyond it the
+  // expression is checked as written: 1 - min(t, 1) >= 0 on [0, 2], while 1 - t is not.
   assert.equal(checkNonNegative(X.sub(t, 0.3), { t: [0.3, 2] }), { ok: true, how: 'symbolic' });
+  assert.equal(checkNonNegative(X.sub(1, X.call('min', t, 1)), { t: [0, 2] }).ok, true);
+  assert.equal(checkNonNegative(X.sub(1, t), { t: [0, 2] }), { ok: false, t: 2, value: -1 });
 });
 
 test('what a check cannot evaluate is an ExprError that says why', () => {

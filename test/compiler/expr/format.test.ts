@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Expr } from '../../../specs/types/kernel.ts';
 import * as X from '../../../compiler/expr/build.ts';
 import { equalExpr, evalExpr, formatExpr } from '../../../compiler/expr/index.ts';
+import { checkKernel } from '../../../compiler/index.ts';
 import { normaliseLiterals, parseExpr } from './support/tiny-parser.ts';
 import { randomTime, randomTree, rng } from './support/random.ts';
 
@@ -91,6 +92,21 @@ test('no parenthesis is redundant: removing any pair changes the tree or breaks 
     }
   }
   assert.ok(checked > 100, `only ${checked} parentheses looked at`);
+});
+
+test('300 random trees read back through the real front end (grammar + lowering) as the same tree', () => {
+  // A sampler rule admits every kind of node: t, s, step, v, params, fields, graph aggregates.
+  const r = rng(77);
+  for (let n = 0; n < 300; n++) {
+    const e = randomTree(r, 4, { vars: ['t', 's'], params: ['p'], discontinuous: true, infinities: n % 5 === 0 });
+    const text = `kernel k "round trip"\nparam p: real = 0.7 in (-inf, inf)\nschedule loglinear\nchannel mask\nloss elbo\nsampler ancestral(steps = 8) {\n  logit[v] += ${formatExpr(e)}\n}\n`;
+    const res = checkKernel(text);
+    assert.ok(res.spec, `${formatExpr(e)}: ${res.diagnostics.map((d) => d.message).join('; ')}`);
+    const rule = res.spec!.sampler.rules[0]!;
+    assert.ok(rule.kind === 'logit');
+    const back = (rule as { expr: Expr }).expr;
+    assert.ok(equalExpr(normaliseLiterals(back), normaliseLiterals(e)), `${formatExpr(e)} came back as ${formatExpr(back)}`);
+  }
 });
 
 test.run();
