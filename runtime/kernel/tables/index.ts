@@ -4,3 +4,4 @@ export { vecMat, matVec } from './graph.ts';
 export type { RateTables, RateTablesInputs, RateTablesOptions, MutualInfoReport } from './types.ts';
 export { buildRateTables, RateTablesError, MutualInfoError } from './rate-tables.ts';
 export { monotoneCubic, type Monotone } from './monotone.ts';
+export { hopWeights, hopCount, hopBound, resetWeights } from './weights.ts';

@@ -266,26 +266,36 @@ export function mutualInfoSchedule(k: ShareKernel, p: Float64Array, o: MutualInf
   // bound, double Lambda until NMI <= eps on the x0 set (a jump-only kernel has no bound).
   const bound = k.sm + su > 0 ? (Math.log(1 / o.eps) / (k.sm + su)) * (1 + 1e-9) : Infinity;
   const at = (L: number) => nmiCurve(k, p, set, new Float64Array([L]), base, tail).nmi[0]!;
-  // The search runs on the first replicate only (a quarter of the samples); the grid pass below
-  // extends the range if the whole set needs more.
+  // The search runs on the first replicate only (a quarter of the samples), at the geometric points
+  // 0.5 * 1.5^i up to a cap in one streaming pass (then a cap 4 times larger, ...); the grid pass
+  // below extends the range if the whole set needs more.
   const pilot = exact ? set : firstReplicate(set);
   const pilotBase = exact ? base : base.subarray(0, 1);
-  const atPilot = (L: number) => nmiCurve(k, p, pilot, new Float64Array([L]), pilotBase, tail).nmi[0]!;
-  let Lhi = Math.min(0.5, bound);
-  for (;;) {
-    if (Lhi >= bound) {
-      Lhi = bound;
+  const limit = Math.min(o.maxLambda, bound);
+  let Lhi = NaN;
+  let lastNmi = 1;
+  for (let cap = Math.min(16, limit), from = 0.5; ; cap = Math.min(4 * cap, limit)) {
+    const pts: number[] = [];
+    for (let L = from; L < cap; L *= 1.5) pts.push(L);
+    pts.push(cap);
+    const { nmi: y } = nmiCurve(k, p, pilot, Float64Array.from(pts), pilotBase, tail);
+    const i = y.findIndex((v) => v <= o.eps);
+    if (i >= 0) {
+      Lhi = pts[i]!;
       break;
     }
-    const y = atPilot(Lhi);
-    if (y <= o.eps) break;
-    if (Lhi >= o.maxLambda)
-      throw new MutualInfoError(
-        `mutual_info: the normalised mutual information is still ${y.toPrecision(3)} at Lambda = ${Lhi} (target eps = ${o.eps}); ` +
-          'the jump graph mixes too slowly or is disconnected. Add a reset channel, raise eps, or raise maxLambda.',
-      );
-    Lhi = Math.min(1.5 * Lhi, o.maxLambda, bound);
+    lastNmi = y[y.length - 1]!;
+    if (cap >= limit) {
+      if (cap === bound) Lhi = bound;
+      break;
+    }
+    from = cap * 1.5;
   }
+  if (Number.isNaN(Lhi))
+    throw new MutualInfoError(
+      `mutual_info: the normalised mutual information is still ${lastNmi.toPrecision(3)} at Lambda = ${limit} (target eps = ${o.eps}); ` +
+        'the jump graph mixes too slowly or is disconnected. Add a reset channel, raise eps, or raise maxLambda.',
+    );
   // Grid in Lambda, denser near 0 where NMI falls fastest.
   const GRID = exact ? GRID_EXACT : GRID_MC;
   const kappa = 4;
