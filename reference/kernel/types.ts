@@ -42,7 +42,10 @@ export interface ReferenceKernel {
   column(t: number, xt: number, H?: number): Float64Array;
   /** P_{s->t}(xs, .) over S states, s <= t. H defaults to hopsBetween(s, t).H. */
   transitionRow(s: number, t: number, xs: number, H?: number): Float64Array;
-  /** p(x_s | x_t) over S: P_{s->t}(x_s, x_t) (p_hat^T P_s)(x_s), normalised (docs/math.md §2.3). */
+  /**
+   * p(x_s | x_t) over S: P_{s->t}(x_s, x_t) (p_hat^T P_s)(x_s), normalised (docs/math.md §2.3).
+   * H, when given, truncates both propagations; by default b_s uses hops(s).H and the column hopsBetween(s, t).H.
+   */
   reverseStep(probs: Float64Array, xt: number, t: number, s: number, H?: number): Float64Array;
   /** reverseStep as a mixture: weights over MIXTURE_COMPONENTS (sum 1) and each component's law over S (sum 1, or all 0 when its weight is 0). */
   reverseMixture(probs: Float64Array, xt: number, t: number, s: number, H?: number): { weights: Float64Array; components: Float64Array[] };
