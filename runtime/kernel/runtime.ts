@@ -16,6 +16,7 @@ import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
 import { ratesProgram, reverseProgram } from '../../compiler/wgsl/reverse.ts';
 import { klPartialProgram, priorIterProgram, priorSampleProgram } from '../../compiler/wgsl/prior.ts';
+import { countsProgram, ruleGraphs, rulesProgram } from '../../compiler/wgsl/rules.ts';
 import { kernelStructure, type KernelStructure } from './structure.ts';
 import { Workspace } from './workspace.ts';
 
@@ -794,6 +795,74 @@ export class KernelRuntime {
       }
     });
     return Float64Array.from(new Float32Array(r.out), (x) => Math.max(0, x));
+  }
+
+  // ---------------------------------------------------------------- sampler rules
+
+  /**
+   * The spec's sampler rules (temperature, top-k, top-p, min-p, repetition penalty, logit[v] op= expr)
+   * applied in order to logits [B*L, V] (row-major f32) into `out` (same shape; removed tokens
+   * -Infinity). `tokens` [B*L] u32 are the current tokens (count[v] per sequence; [MASK] = V counts
+   * nothing); t and s per sequence, step the sampler's step.
+   */
+  encodeRules(enc: GPUCommandEncoder, a: { B: number; L: number; t: ArrayLike<number>; s?: ArrayLike<number>; step?: number; logits: GPUBuffer; tokens: GPUBuffer; out: GPUBuffer }): void {
+    const rules = this.spec.sampler.rules;
+    const N = a.B * a.L;
+    const V = this.V;
+    if (a.t.length !== a.B) throw new KernelRuntimeError(`t has ${a.t.length} entries for B = ${a.B} sequences`);
+    const graphs = ruleGraphs(rules);
+    for (const g of graphs) if (!this.graphs[g]) throw new KernelRuntimeError(`a sampler rule aggregates over graph '${g}', which is not built`);
+    const names = this.spec.params.map((p) => p.name);
+    const sgW = this.gpu.hasSubgroups ? this.gpu.subgroupMinSize : 0;
+    const subgroups = sgW >= 1 && sgW <= 128;
+    const prog = this.prog(`rules/${sgW}`, () => rulesProgram({ rules, params: names, graphs, W: sgW, subgroups }));
+    const counts = this.ws.get('counts', a.B * V * 4);
+    enc.clearBuffer(counts, 0, a.B * V * 4);
+    const rec = new KernelRecording(this.gpu, this.pipes);
+    rec.dispatch(this.prog('counts', () => countsProgram(this.lanes)), { V, C: N, n: a.L }, [a.tokens, counts], linearGrid(N, this.lanes));
+    const ts = new Float32Array(2 * a.B);
+    for (let b = 0; b < a.B; b++) ts.set([a.t[b]!, a.s ? a.s[b]! : 0], 2 * b);
+    const prm = new Float32Array(1 + names.length);
+    prm[0] = Infinity;
+    names.forEach((n, i) => {
+      const x = this.st.params[n]!;
+      prm[i + 1] = typeof x === 'boolean' ? (x ? 1 : 0) : x;
+    });
+    const tsBuf = tableBuffer(this.gpu, ts);
+    const prmBuf = tableBuffer(this.gpu, prm);
+    const gb = graphs.flatMap((g) => [this.graphs[g]!.rowPtr, this.graphs[g]!.col]);
+    // Rows in windows that fit one binding (whole sequences, so counts stay per sequence).
+    const maxRows = Math.max(a.L, Math.floor(this.gpu.limits.maxStorageBufferBindingSize / (V * 4) / a.L) * a.L - a.L);
+    for (let r0 = 0; r0 < N; r0 += maxRows) {
+      const n = Math.min(maxRows, N - r0);
+      const iw = windowOf(this.gpu, a.logits, r0 * V, n * V);
+      const ow = windowOf(this.gpu, a.out, r0 * V, n * V);
+      const prev = this.ws.get('rulesPrev', n * V * 4);
+      // Sequence of the window's first row: counts and times are indexed from it.
+      const seq0 = r0 / a.L;
+      rec.dispatch(
+        prog,
+        { V, C: n, n: a.L, R: seq0, shift: iw.shift, nb: ow.shift, f0: a.step ?? 0 },
+        [iw.range, ow.range, prev, counts, tsBuf, prmBuf, ...gb],
+        linearGrid(n, 1),
+      );
+    }
+    rec.encode(enc);
+  }
+
+  /** Convenience: rules on host logits [N, V]; tokens are the current tokens of the N positions. */
+  async applyRules(logits: Float32Array, tokens: Uint32Array | number[], o: { L?: number; t: ArrayLike<number> | number; s?: ArrayLike<number> | number; step?: number }): Promise<Float32Array> {
+    const tok = Uint32Array.from(tokens);
+    const N = tok.length;
+    const L = o.L ?? N;
+    const B = N / L;
+    const t = typeof o.t === 'number' ? Array.from({ length: B }, () => o.t as number) : o.t;
+    const s = o.s === undefined ? undefined : typeof o.s === 'number' ? Array.from({ length: B }, () => o.s as number) : o.s;
+    const out = this.fresh(N * this.V * 4);
+    const r = await this.run({ out: { buf: out, bytes: N * this.V * 4 } }, (enc) =>
+      this.encodeRules(enc, { B, L, t, s, step: o.step, logits: this.upload(logits), tokens: this.upload(tok), out }),
+    );
+    return new Float32Array(r.out);
   }
 
   describe(times: number[] = []): DescribeInfo {
