@@ -2,15 +2,65 @@
 import type { KernelSpec } from '../../specs/types/kernel.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { KernelRuntime, type KernelRuntimeInputs } from './runtime.ts';
+import { KernelRuntimeError } from './errors.ts';
+import type { CsrGraph } from './graph.ts';
+import { buildKnnGraphGpu, type KnnReport } from './knn.ts';
+import { buildRateTables } from './tables/index.ts';
 
 export { KernelRuntime, type KernelRuntimeInputs, type BatchShape, type DescribeInfo } from './runtime.ts';
 export { KernelRuntimeError } from './errors.ts';
+export { buildKnnGraphGpu, graphHash, type KnnOptions, type KnnReport } from './knn.ts';
 export { type CsrGraph } from './graph.ts';
 export { type RateSource, type TransitionCoefs } from './coefficients.ts';
 
-/** Binds `spec` to a vocabulary and its inputs on `gpu`, and compiles the pipelines it needs. */
-export async function createKernelRuntime(gpu: Gpu, spec: KernelSpec, inputs: KernelRuntimeInputs): Promise<KernelRuntime> {
-  const rt = new KernelRuntime(gpu, spec, inputs.V, inputs);
+export interface EmbeddingMatrix {
+  /** Row-major [V, d]. */
+  data: Float32Array | Float64Array;
+  d: number;
+}
+
+export interface CreateKernelRuntimeInputs extends KernelRuntimeInputs {
+  /** Embeddings for graphs whose source is 'embeddings' (built on the GPU when `graphs` lacks them). */
+  embeddings?: EmbeddingMatrix;
+  /** Embeddings for graphs whose source is a file, by file name. */
+  embeddingFiles?: Record<string, EmbeddingMatrix>;
+  /** Lexical class partitions (a class id per token) by name, for graphs with `classes`. */
+  classes?: Record<string, Int32Array>;
+}
+
+/**
+ * Binds `spec` to a vocabulary and its inputs on `gpu`: builds the knn graphs it lacks on the GPU
+ * (from `embeddings`), builds rate tables for tabulated schedules (runtime/kernel/tables), and
+ * compiles the pipelines every call needs.
+ */
+export async function createKernelRuntime(gpu: Gpu, spec: KernelSpec, inputs: CreateKernelRuntimeInputs): Promise<KernelRuntime> {
+  const graphs: Record<string, CsrGraph> = { ...(inputs.graphs ?? {}) };
+  const built: Record<string, { hash: string; report: KnnReport }> = {};
+  for (const g of spec.graphs) {
+    if (graphs[g.name]) continue;
+    const emb = g.source === 'embeddings' ? inputs.embeddings : inputs.embeddingFiles?.[g.source.file];
+    if (!emb) continue;
+    const V = emb.data.length / emb.d;
+    if (V !== inputs.V) throw new KernelRuntimeError(`graph '${g.name}': the embeddings have ${V} rows, the vocabulary ${inputs.V} tokens`);
+    let classes: Int32Array | null = null;
+    if (g.classes !== null) {
+      const c = inputs.classes?.[g.classes];
+      if (!c) throw new KernelRuntimeError(`graph '${g.name}' picks neighbours within classes '${g.classes}': pass that partition in 'classes'`);
+      classes = c;
+    }
+    const r = await buildKnnGraphGpu(gpu, emb.data, V, emb.d, { k: g.k, bandwidth: g.bandwidth, symmetric: g.symmetric, classes });
+    graphs[g.name] = r.graph;
+    built[g.name] = { hash: r.hash, report: r.report };
+  }
+  let rates = inputs.rates;
+  if (!rates && spec.channels.some((c) => c.Lambda === null || c.sigma === null)) {
+    const f64 = (x: ArrayLike<number> | undefined) => (x ? Float64Array.from(x) : undefined);
+    const dists: Record<string, Float64Array> = {};
+    for (const [k, x] of Object.entries(inputs.dists ?? {})) dists[k] = Float64Array.from(x);
+    rates = buildRateTables(spec, { V: inputs.V, unigram: f64(inputs.unigram), graphs, dists });
+  }
+  const rt = new KernelRuntime(gpu, spec, inputs.V, { ...inputs, graphs, rates });
+  for (const [name, b] of Object.entries(built)) rt.builtGraphs[name] = b;
   await rt.warm();
   return rt;
 }

@@ -13,6 +13,7 @@ import { KernelPipelines, KernelRecording, emptyBuffer, rowGrid, tableBuffer, wi
 import { KernelRuntimeError } from './errors.ts';
 import { aliasTable, checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
 import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
+import { graphHash } from './knn.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
 import { ratesProgram, reverseProgram } from '../../compiler/wgsl/reverse.ts';
 import { klPartialProgram, priorIterProgram, priorSampleProgram } from '../../compiler/wgsl/prior.ts';
@@ -52,7 +53,7 @@ export interface DescribeInfo {
   S: number;
   hasMask: boolean;
   channels: Array<{ index: number; op: string; detail: string }>;
-  graphs: Array<{ name: string; nnz: number; maxDegree: number }>;
+  graphs: Array<{ name: string; nnz: number; maxDegree: number; hash: string; builtOnGpu: boolean }>;
   hops: { mode: 'adaptive' | 'fixed'; cap: number };
   /** Largest positions per chunk (columns) and workspace bytes now held. */
   maxColumns: number;
@@ -80,6 +81,8 @@ export class KernelRuntime {
   readonly pipes: KernelPipelines;
   readonly ws: Workspace;
   private piA: { H: number; buf: GPUBuffer } | null = null;
+  /** Graphs built on the GPU by createKernelRuntime, with their hash and build report. */
+  readonly builtGraphs: Record<string, { hash: string; report: { fallbacks: number; candidates: number; seconds: number } }> = {};
   private readonly maxColumns: number;
 
   constructor(readonly gpu: Gpu, readonly spec: KernelSpec, readonly V: number, inputs: KernelRuntimeInputs) {
@@ -879,7 +882,7 @@ export class KernelRuntime {
       graphs: Object.entries(this.graphs).map(([name, g]) => {
         let maxDegree = 0;
         for (let v = 0; v < this.V; v++) maxDegree = Math.max(maxDegree, g.host.rowPtr[v + 1]! - g.host.rowPtr[v]!);
-        return { name, nnz: g.host.rowPtr[this.V]!, maxDegree };
+        return { name, nnz: g.host.rowPtr[this.V]!, maxDegree, hash: graphHash(g.host), builtOnGpu: name in this.builtGraphs };
       }),
       hops: { mode: this.co.hops.mode, cap: this.co.hops.cap },
       maxColumns: this.maxColumns,

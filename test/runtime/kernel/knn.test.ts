@@ -1,0 +1,62 @@
+// knn graphs built on the GPU equal the reference's buildKnnGraph exactly (same CSR, same float64
+// weights, same graphHash), with and without symmetrisation and classes, with zero rows and ties.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildKnnGraph, graphHash as refHash } from '../../../reference/kernel/index.ts';
+import { buildKnnGraphGpu, createKernelRuntime, graphHash } from '../../../runtime/kernel/index.ts';
+import { getGpu } from '../../../runtime/gpu/index.ts';
+import { SHIPPED, gaussian, rng } from './setup.ts';
+
+function embeddings(V: number, d: number, seed: number): Float64Array {
+  const r = rng(seed);
+  return Float64Array.from({ length: V * d }, () => gaussian(r));
+}
+
+async function same(emb: Float64Array, V: number, d: number, opts: { k: number; bandwidth: number; symmetric: boolean; classes?: Int32Array | null }) {
+  const gpu = await getGpu();
+  const want = buildKnnGraph(emb, V, d, opts);
+  const got = await buildKnnGraphGpu(gpu, emb, V, d, opts);
+  assert.equal(Array.from(got.graph.rowPtr), Array.from(want.rowPtr), 'rowPtr');
+  assert.equal(Array.from(got.graph.col), Array.from(want.col), 'col');
+  assert.equal(Array.from(got.graph.w), Array.from(want.w), 'w (bit for bit)');
+  assert.is(got.hash, refHash(want));
+  assert.is(graphHash(got.graph), got.hash);
+  return got.report;
+}
+
+test('random embeddings: plain and symmetric graphs', async () => {
+  const V = 64;
+  const d = 16;
+  const emb = embeddings(V, d, 1);
+  await same(emb, V, d, { k: 4, bandwidth: 0.3, symmetric: false });
+  await same(emb, V, d, { k: 6, bandwidth: 0.1, symmetric: true });
+});
+
+test('classes (one of them a singleton), a zero row, duplicated rows (exact ties)', async () => {
+  const V = 60;
+  const d = 8;
+  const emb = embeddings(V, d, 2);
+  emb.fill(0, 7 * d, 8 * d);
+  // Tokens 20..29 share one embedding: their cosines tie exactly, broken by index.
+  for (let v = 21; v < 30; v++) emb.set(emb.subarray(20 * d, 21 * d), v * d);
+  const classes = Int32Array.from({ length: V }, (_, v) => (v === 13 ? 99 : v % 3));
+  const rep = await same(emb, V, d, { k: 5, bandwidth: 0.5, symmetric: false });
+  assert.ok(rep.fallbacks > 0, 'the tied rows cannot be proved from candidates and are rescanned');
+  await same(emb, V, d, { k: 3, bandwidth: 0.2, symmetric: true, classes });
+});
+
+test('createKernelRuntime builds the spec\'s graph from embeddings on the GPU', async () => {
+  const gpu = await getGpu();
+  const V = 40;
+  const d = 12;
+  const emb = embeddings(V, d, 3);
+  const spec = SHIPPED.semdlm!();
+  const rt = await createKernelRuntime(gpu, spec, { V, embeddings: { data: Float32Array.from(emb), d } });
+  const g = spec.graphs[0]!;
+  const want = buildKnnGraph(Float64Array.from(Float32Array.from(emb)), V, d, { k: g.k, bandwidth: g.bandwidth, symmetric: g.symmetric });
+  const info = rt.describe().graphs.find((x) => x.name === g.name)!;
+  assert.ok(info.builtOnGpu);
+  assert.is(info.hash, refHash(want));
+});
+
+test.run();
