@@ -1,7 +1,7 @@
 // `dlmk fmt`: the canonical layout of a .kernel file. One statement a line, sampler rules one a
 // line (or `{ a; b }` when short, without logit rules or comments), single blank lines where the
-// author left blank lines, trailing comments aligned within a run of commented lines. Every
-// comment is kept: a comment written inside a statement that spans lines moves above it.
+// author left blank lines, trailing comments aligned within a run of commented lines of one
+// kind. Every comment is kept: one written inside a statement that spans lines moves above it.
 // parse(format(x)) equals parse(x) up to locations, and format is idempotent (both tested).
 import { hasErrors, parse } from '../grammar/index.ts';
 import type * as A from '../grammar/index.ts';
@@ -14,6 +14,8 @@ interface Line {
   indent: number;
   code: string;
   comment?: string;
+  /** Trailing comments align within a run of lines of one kind (params, channels, rules...). */
+  kind?: string;
 }
 
 /** A top-level or in-block item, with the source lines it spans (for blank-line preservation). */
@@ -106,7 +108,7 @@ export function formatKernel(text: string, path = '<string>'): string {
     }
     const s = e.stmt!;
     const trailing = e.trailing?.text;
-    const withComment = (l: Line): Line => (trailing ? { ...l, comment: trailing } : l);
+    const withComment = (l: Line): Line => (trailing ? { ...l, kind: s.kind, comment: trailing } : { ...l, kind: s.kind });
     if (s.kind !== 'sampler') {
       lines.push(withComment({ indent: 0, code: printStatement(s) }));
       continue;
@@ -126,7 +128,7 @@ export function formatKernel(text: string, path = '<string>'): string {
     lines.push(sc.header ? { indent: 0, code: `${header} {`, comment: sc.header.text } : { indent: 0, code: `${header} {` });
     for (const x of sc.entries) {
       if (x.comment) lines.push({ indent: 1, code: '', comment: x.comment.text });
-      else lines.push(x.trailing ? { indent: 1, code: printRule(x.rule!), comment: x.trailing.text } : { indent: 1, code: printRule(x.rule!) });
+      else lines.push(x.trailing ? { indent: 1, kind: 'rule', code: printRule(x.rule!), comment: x.trailing.text } : { indent: 1, kind: 'rule', code: printRule(x.rule!) });
     }
     lines.push(withComment({ indent: 0, code: '}' }));
   }
@@ -150,7 +152,7 @@ function render(lines: Array<Line | undefined>): string {
       continue;
     }
     let j = i;
-    while (j < lines.length && lines[j] && lines[j]!.code && lines[j]!.comment && lines[j]!.indent === l.indent) j++;
+    while (j < lines.length && lines[j] && lines[j]!.code && lines[j]!.comment && lines[j]!.indent === l.indent && lines[j]!.kind === l.kind) j++;
     const width = Math.max(...lines.slice(i, j).map((x) => x!.code.length));
     for (let k = i; k < j; k++) {
       const x = lines[k]!;

@@ -37,6 +37,11 @@ export function checkKernel(text: string, opts: CompileOptions = {}): CheckResul
     }
     return { spec: checked.spec, diagnostics };
   } catch (err) {
+    if (err instanceof RangeError) {
+      // Deep enough to parse, too deep for the recursive checks: say so, as a value.
+      const d = internal(path, '');
+      return { diagnostics: [{ ...d, code: 'too-deep', message: 'an expression nests too deeply to be checked (thousands of levels); simplify it' }] };
+    }
     return { diagnostics: [internal(path, (err as Error)?.message ?? String(err))] };
   }
 }

@@ -1,7 +1,7 @@
 // text -> { ast, diagnostics }. Never throws: lexer errors, every syntax error found by the
 // recovering parser, and the (possibly partial) tree all come back as values.
 import { EOF, type IRecognitionException, type IToken, type ILexingError, type TokenType } from 'chevrotain';
-import { allTokens, Comment } from './lexer/index.ts';
+import { allTokens, BlockComment, Comment, SingleQuoted } from './lexer/index.ts';
 import { kernelLexer } from './lexer/index.ts';
 import { kernelParser } from './parser.ts';
 import { decode, explain } from './messages.ts';
@@ -45,8 +45,6 @@ function lexMessage(text: string, e: ILexingError): string {
   const c = chars[0] ?? '';
   const what = chars.length > 1 ? `unexpected characters '${chars}'` : `unexpected character '${c}'`;
   if (c === '#') return `${what}: comments start with //`;
-  if (c === "'") return `${what}: strings use double quotes ("...")`;
-  if (c === '/' && text[e.offset + 1] === '*') return `${what}: the language has only // line comments`;
   if (/[^\x00-\x7f]/.test(c)) return `${what}: names use the letters A-Z and a-z, digits and _`;
   return what;
 }
@@ -54,6 +52,40 @@ function lexMessage(text: string, e: ILexingError): string {
 const isReal = (t: IToken | undefined): t is IToken => !!t && t.tokenType !== EOF && Number.isFinite(t.startOffset) && !t.isInsertedInRecovery;
 
 export function parse(text: string, path = '<string>'): ParseResult {
+  try {
+    return parseOrThrow(text, path);
+  } catch (err) {
+    // Recursion runs out on absurdly deep nesting (thousands of parentheses or minus signs);
+    // anything else would be a bug. Either way the caller gets a value, not an exception.
+    const deep = err instanceof RangeError;
+    const at = deep ? deepestPoint(text) : 0;
+    const message = deep
+      ? 'this expression nests too deeply to be read (thousands of parentheses, signs or powers); simplify it'
+      : `internal error in the parser: ${(err as Error)?.message ?? String(err)}; please report this with the file`;
+    const ast: A.KernelFile = { kind: 'file', path, statements: [], comments: [], loc: pointLoc(text, 0, text.length) };
+    return { ast, diagnostics: [diagnostic(path, pointLoc(text, at, 1), deep ? 'syntax' : 'internal', message)] };
+  }
+}
+
+/** The offset where brackets and prefix operators nest deepest: where to point at a too-deep expression. */
+function deepestPoint(text: string): number {
+  let depth = 0;
+  let best = 0;
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '(' || c === '[' || c === '-' || c === '!' || c === '^') depth++;
+    else if (c === ')' || c === ']') depth = Math.max(0, depth - 1);
+    else if (c === '\n') depth = 0;
+    if (depth > best) {
+      best = depth;
+      at = i;
+    }
+  }
+  return at;
+}
+
+function parseOrThrow(text: string, path: string): ParseResult {
   const diags: Diagnostic[] = [];
   const lexed = kernelLexer.tokenize(text);
   for (const e of lexed.errors) {
@@ -61,7 +93,13 @@ export function parse(text: string, path = '<string>'): ParseResult {
     diags.push(diagnostic(path, loc, 'syntax', lexMessage(text, e)));
   }
   for (const t of (lexed.groups['errors'] ?? []) as IToken[]) {
-    diags.push(diagnostic(path, tokenLoc(t), 'syntax', `this string is not closed: add '"' before the end of the line`));
+    const message =
+      t.tokenType === BlockComment
+        ? 'block comments /* ... */ are not part of the language: start each comment line with //'
+        : t.tokenType === SingleQuoted
+          ? `strings use double quotes: write "${t.image.replace(/^'|'$/g, '')}"`
+          : `this string is not closed: add '"' before the end of the line`;
+    diags.push(diagnostic(path, tokenLoc(t), 'syntax', message));
   }
   const comments: A.Comment[] = ((lexed.groups['comments'] ?? []) as IToken[])
     .filter((t) => t.tokenType === Comment)

@@ -10,7 +10,7 @@ const diagrams: Command = {
   usage: 'dlmk diagrams > docs/grammar.html',
   async run(ctx: CommandContext): Promise<number> {
     if (ctx.argv.length) throw new UsageError(`diagrams takes no arguments: ${this.usage}`);
-    process.stdout.write(diagramsHtml());
+    ctx.stdout(diagramsHtml());
     return 0;
   },
 };

@@ -41,7 +41,7 @@ const fmt: Command = {
           writeFileSync(file, out);
           ctx.stdout(`formatted ${file}`);
         }
-      } else process.stdout.write(out);
+      } else ctx.stdout(out);
     }
     return failed ? 1 : 0;
   },

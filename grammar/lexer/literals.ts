@@ -18,4 +18,7 @@ export const UnterminatedString = createToken({
   group: 'errors',
 });
 
-export const literalTokens = [NumberLiteral, StringLiteral, UnterminatedString];
+/** 'text': an error token, so that the message can say what to write instead. */
+export const SingleQuoted = createToken({ name: 'SingleQuoted', pattern: /'[^'\n\r]*'?/, group: 'errors' });
+
+export const literalTokens = [NumberLiteral, StringLiteral, UnterminatedString, SingleQuoted];

@@ -7,4 +7,7 @@ export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f
 /** `// ...` to the end of the line (the language has no block comments). */
 export const Comment = createToken({ name: 'Comment', pattern: /\/\/[^\n\r]*/, group: 'comments' });
 
-export const triviaTokens = [WhiteSpace, Comment];
+/** `/* ... *\/` is an error token: reported once, whole, instead of as a pile of operators. */
+export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?(?:\*\/|(?![\s\S]))/, group: 'errors', line_breaks: true });
+
+export const triviaTokens = [WhiteSpace, BlockComment, Comment];
