@@ -1,25 +1,22 @@
 // Float64 reference of the whole denoiser (runtime/nn/models/): the DiT of MDLM/DUO and its causal
 // autoregressive twin, forward and backward, composed from the reference ops in reference/nn.
-// Parameters are named and laid out as in runtime/nn/models/params.ts (PyTorch [out, in] weights).
+// Parameters are named as in runtime/nn/models/params.ts and laid out as the GPU registry holds them:
+// Linear weights [in, out] (y = x W + b, runtime/nn's Linear); checkpoints store them transposed.
 //
 // DiT, per block (N = B*L positions, d = hidden, chunks of mod = c W_ada^T + b_ada):
 //   (shift1, scale1, gate1, shift2, scale2, gate2) = chunks of mod[b]
-//   h1 = LN(x) * (1 + scale1) + shift1;  qkv = h1 Wqkv^T;  q, k rotated (half-split rotary)
-//   o  = softmax(q k^T / sqrt(dh)) v  per head;  x1 = x + gate1 * drop(o Wout^T)
-//   h2 = LN(x1) * (1 + scale2) + shift2; x2 = x1 + gate2 * drop(gelu(h2 W1^T + b1) W2^T + b2)
-// c = silu(W2t silu(W1t temb(t) + b1t) + b2t), temb = [cos(t f), sin(t f)], f_i = 10000^(-i/half).
-// Output: logits = (LN(x) * (1 + scale) + shift) Wlin^T + blin over the V real tokens.
+//   h1 = LN(x) * (1 + scale1) + shift1;  qkv = h1 Wqkv;  q, k rotated (half-split rotary)
+//   o  = softmax(q k^T / sqrt(dh)) v  per head;  x1 = x + gate1 * drop(o Wout)
+//   h2 = LN(x1) * (1 + scale2) + shift2; x2 = x1 + gate2 * drop(gelu(h2 W1 + b1) W2 + b2)
+// c = silu(silu(temb(t) W1t + b1t) W2t + b2t), temb = [cos(t f), sin(t f)], f_i = 10000^(-i/half).
+// Output: logits = (LN(x) * (1 + scale) + shift) Wlin + blin over the V real tokens.
 // The AR model: no c, no modulation, plain residuals x1 = x + drop(...), and a causal mask.
 import type { ModelConfig } from '../../../specs/types/checkpoint.ts';
-import { attentionBackward, attentionForward } from '../attention.ts';
-import { crossEntropy } from '../cross_entropy.ts';
-import { dropoutMask } from '../dropout.ts';
-import { embeddingBackward, embeddingForward } from '../embedding.ts';
-import { geluBackward, geluForward, siluBackward, siluForward } from '../elementwise.ts';
-import { layerNormBackward, layerNormForward } from '../layernorm.ts';
-import { matmulRef } from '../matmul.ts';
-import { gatedResidualBackward, gatedResidualForward, modulateBackward, modulateForward } from '../modulate.ts';
-import { ropeBackward, ropeForward } from '../rope.ts';
+import {
+  attentionBackward, attentionForward, crossEntropy, dropoutMask, embeddingBackward, embeddingForward, geluBackward, geluForward,
+  gatedResidualBackward, gatedResidualForward, layerNormBackward, layerNormForward, linearBackward as linBwd, linearForward as linFwd,
+  modulateBackward, modulateForward, ropeBackward, ropeForward, siluBackward, siluForward,
+} from '../index.ts';
 
 export type RefParams = ReadonlyMap<string, Float64Array>;
 
@@ -38,18 +35,14 @@ type F64 = Float64Array;
 
 // ---- small helpers composed from the reference ops ----
 
-/** y = x W^T (+ b): x [M, nIn], W [nOut, nIn]. */
+/** y = x W (+ b): x [M, nIn], W [nIn, nOut] (runtime/nn's Linear layout). */
 function linear(x: F64, W: F64, b: F64 | undefined, M: number, nOut: number, nIn: number): F64 {
-  return matmulRef({ M, N: nOut, K: nIn, transB: true }, x, W, new Float64Array(M * nOut), b);
+  return linFwd(x, W, b, M, nIn, nOut);
 }
 
-/** Gradients of y = x W^T + b: dx = dy W, dW = dy^T x, db = column sums of dy. */
+/** Gradients of y = x W + b: dx = dy W^T, dW = x^T dy, db = column sums of dy. */
 function linearBackward(x: F64, W: F64, dy: F64, M: number, nOut: number, nIn: number): { dx: F64; dW: F64; db: F64 } {
-  const dx = matmulRef({ M, N: nIn, K: nOut }, dy, W, new Float64Array(M * nIn));
-  const dW = matmulRef({ M: nOut, N: nIn, K: M, transA: true }, dy, x, new Float64Array(nOut * nIn));
-  const db = new Float64Array(nOut);
-  for (let m = 0; m < M; m++) for (let j = 0; j < nOut; j++) db[j] = db[j]! + dy[m * nOut + j]!;
-  return { dx, dW, db };
+  return linBwd(x, W, dy, M, nIn, nOut);
 }
 
 /** Columns [c0, c0 + w) of a [rows, cols] matrix. */

@@ -1,30 +1,29 @@
-// The parameters of a denoiser, named as in MDLM's and DUO's PyTorch DiT (so a state_dict loads
-// with the same keys; docs/checkpoint.md), with PyTorch's [out, in] weight layout, and their
-// initialisation. Zero-initialised, as in MDLM: every adaLN projection (adaLN-zero: gates start
-// at 0, so each block starts as the identity) and the output layer (logits start uniform).
-import { fanIn, type Init } from './init.ts';
+// The tensors of a denoiser as checkpoints hold them: named as in MDLM's and DUO's PyTorch DiT
+// (so a state_dict loads with the same keys, docs/checkpoint.md) with PyTorch's shapes (Linear
+// weights [out, in]). On the GPU, runtime/nn's Linear keeps weights as [in, out] (y = x W + b);
+// `registryShape` gives that layout and layout.ts converts between the two.
 import { inputVocab, type ModelConfig } from './config.ts';
 
-export interface ParamSpec {
+export type TensorKind = 'embedding' | 'linear' | 'bias' | 'norm';
+
+export interface TensorSpec {
   readonly name: string;
+  /** PyTorch's shape (checkpoint layout). */
   readonly shape: readonly number[];
-  readonly init: Init;
+  readonly kind: TensorKind;
 }
 
-const zeros: Init = { kind: 'zeros' };
-const ones: Init = { kind: 'ones' };
-
-function linear(out: ParamSpec[], name: string, nOut: number, nIn: number, bias: boolean, init: 'default' | 'zero' = 'default'): void {
-  out.push({ name: `${name}.weight`, shape: [nOut, nIn], init: init === 'zero' ? zeros : fanIn(nIn) });
-  if (bias) out.push({ name: `${name}.bias`, shape: [nOut], init: init === 'zero' ? zeros : fanIn(nIn) });
+function linear(out: TensorSpec[], name: string, nOut: number, nIn: number, bias: boolean): void {
+  out.push({ name: `${name}.weight`, shape: [nOut, nIn], kind: 'linear' });
+  if (bias) out.push({ name: `${name}.bias`, shape: [nOut], kind: 'bias' });
 }
 
-/** Every parameter of the model, in a fixed order (the flat layout's order). */
-export function modelParams(cfg: ModelConfig): ParamSpec[] {
+/** Every tensor of the model, in a fixed order (the checkpoint's order). */
+export function modelTensors(cfg: ModelConfig): TensorSpec[] {
   const d = cfg.hidden;
   const F = cfg.mlpRatio * d;
-  const out: ParamSpec[] = [];
-  out.push({ name: 'vocab_embed.embedding', shape: [inputVocab(cfg), d], init: fanIn(d) });
+  const out: TensorSpec[] = [];
+  out.push({ name: 'vocab_embed.embedding', shape: [inputVocab(cfg), d], kind: 'embedding' });
   const dit = cfg.arch === 'dit';
   if (dit) {
     linear(out, 'sigma_map.mlp.0', cfg.condDim, cfg.freqDim, true);
@@ -32,20 +31,25 @@ export function modelParams(cfg: ModelConfig): ParamSpec[] {
   }
   for (let i = 0; i < cfg.layers; i++) {
     const p = `blocks.${i}`;
-    out.push({ name: `${p}.norm1.weight`, shape: [d], init: ones });
+    out.push({ name: `${p}.norm1.weight`, shape: [d], kind: 'norm' });
     linear(out, `${p}.attn_qkv`, 3 * d, d, false);
     linear(out, `${p}.attn_out`, d, d, false);
-    out.push({ name: `${p}.norm2.weight`, shape: [d], init: ones });
+    out.push({ name: `${p}.norm2.weight`, shape: [d], kind: 'norm' });
     linear(out, `${p}.mlp.0`, F, d, true);
     linear(out, `${p}.mlp.2`, d, F, true);
-    if (dit) linear(out, `${p}.adaLN_modulation`, 6 * d, cfg.condDim, true, 'zero');
+    if (dit) linear(out, `${p}.adaLN_modulation`, 6 * d, cfg.condDim, true);
   }
-  out.push({ name: 'output_layer.norm_final.weight', shape: [d], init: ones });
-  linear(out, 'output_layer.linear', cfg.vocabSize, d, true, 'zero');
-  if (dit) linear(out, 'output_layer.adaLN_modulation', 2 * d, cfg.condDim, true, 'zero');
+  out.push({ name: 'output_layer.norm_final.weight', shape: [d], kind: 'norm' });
+  linear(out, 'output_layer.linear', cfg.vocabSize, d, true);
+  if (dit) linear(out, 'output_layer.adaLN_modulation', 2 * d, cfg.condDim, true);
   return out;
 }
 
+/** The shape the GPU registry holds: Linear weights transposed to [in, out]. */
+export function registryShape(t: TensorSpec): number[] {
+  return t.kind === 'linear' ? [t.shape[1]!, t.shape[0]!] : [...t.shape];
+}
+
 export function paramCount(cfg: ModelConfig): number {
-  return modelParams(cfg).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+  return modelTensors(cfg).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
 }

@@ -1,12 +1,10 @@
-// One training step of a denoiser as ONE command buffer: forward, loss (and its gradient with
-// respect to the logits), backward, gradient clipping, AdamW, EMA; one submit, one readback of
-// [loss, grad norm, clip coef, ok]. The loss is a plug-in: the diffusion trainer passes the
-// kernel's ELBO; `crossEntropyLoss` serves the AR baseline and the tests.
+// One training step of a denoiser as ONE command buffer: zero the gradients, forward, loss (and its
+// gradient with respect to the logits), backward, gradient clipping and AdamW (runtime/nn's
+// AdamWOptimizer), EMA; one submit, one readback of [loss, grad norm, clip coef, ok]. The loss is
+// a plug-in: the diffusion trainer passes the kernel's ELBO; `crossEntropyLoss` serves the AR
+// baseline, the tests and the benchmark.
 import type { Recorder } from '../../gpu/index.ts';
-import { crossEntropy } from '../ops/cross_entropy.ts';
-import { sumAll } from '../ops/reduce.ts';
-import { numel, tempTensor, type Tensor } from '../tensor.ts';
-import type { AdamWState } from './optimizer.ts';
+import { crossEntropy, numel, sumAll, tempTensor, type AdamWOptimizer, type EmaWeights, type Tensor } from '../index.ts';
 import type { ForwardPass, ModelInputs, TransformerModel } from './transformer.ts';
 
 export interface LossRecord {
@@ -39,12 +37,21 @@ export function crossEntropyLoss(targets: Tensor, opts: { denominator?: number; 
   };
 }
 
+export interface StepState {
+  readonly opt: AdamWOptimizer;
+  readonly ema?: EmaWeights;
+  /** Learning rate of this step (a schedule's value); default the optimiser's. */
+  readonly lr?: number;
+}
+
 /** Records a whole step; returns the loss tensor (a temp of this recording). */
-export function recordTrainStep(rec: Recorder, model: TransformerModel, opt: AdamWState, inputs: ModelInputs, lossFn: LossFn, lr?: number): Tensor {
+export function recordTrainStep(rec: Recorder, model: TransformerModel, state: StepState, inputs: ModelInputs, lossFn: LossFn): Tensor {
+  model.registry.zeroGrads(rec);
   const fwd = model.forward(rec, inputs);
   const { dlogits, loss } = lossFn(rec, fwd);
   model.backward(rec, fwd, dlogits);
-  opt.record(rec, lr);
+  state.opt.encodeStep(rec, state.lr === undefined ? {} : { lr: state.lr });
+  state.ema?.encodeUpdate(rec);
   return loss;
 }
 
@@ -57,11 +64,11 @@ export interface StepResult {
 }
 
 /** Records, submits and reads back one step. */
-export async function trainStep(rec: Recorder, model: TransformerModel, opt: AdamWState, inputs: ModelInputs, lossFn: LossFn, lr?: number): Promise<StepResult> {
-  const loss = recordTrainStep(rec, model, opt, inputs, lossFn, lr);
+export async function trainStep(rec: Recorder, model: TransformerModel, state: StepState, inputs: ModelInputs, lossFn: LossFn): Promise<StepResult> {
+  const loss = recordTrainStep(rec, model, state, inputs, lossFn);
   const out = new Float32Array(4);
   rec.read(loss, out.subarray(0, 1));
-  rec.read(opt.statsTensor, out.subarray(1, 4));
+  rec.read(state.opt.stats, out.subarray(1, 4));
   await rec.submit();
   return { loss: out[0]!, gradNorm: out[1]!, finite: out[3] !== 0 };
 }

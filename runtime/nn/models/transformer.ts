@@ -5,29 +5,23 @@
 // A training step records forward and backward into ONE command buffer (the caller's Recorder;
 // one submit per step). Activations are temps of that recording: they come from the recorder's
 // pool, live until the submit, and the pool's LIFO free lists hand the same buffers out every
-// step, so bind groups keep hitting. Parameters and gradients live in the flat buffers of a
-// ParamRegistry; backward WRITES every parameter's gradient (each parameter is used once per
-// step), so no clearing pass is needed.
+// step, so bind groups keep hitting. Parameters and gradients live in the flat buffers of
+// runtime/nn's ParamRegistry, and backward ADDS into the gradients (runtime/nn's convention:
+// `registry.zeroGrads(rec)` starts a step; several micro-batches may accumulate).
 //
 // Layouts: activations are [B, L, d] row-major (= [N, d], N = B*L). The fused QKV projection is
 // [B, L, 3, H, dh] (MDLM's 'b s (three h d)'); rotary is applied in place to its q and k parts,
 // and attention reads q, k, v as strided [B, H, L, dh] views of it and writes O as a view of a
 // [B, L, H, dh] = [N, d] buffer, so no transposes are materialised.
-import { BufferPool, type Gpu, type Recorder } from '../../gpu/index.ts';
-import { prepareMatmul, type MatmulShape } from '../matmul/index.ts';
-import { NnError } from '../errors.ts';
-import { attentionBackward, attentionForward } from '../ops/attention.ts';
-import { dropoutBackward, dropoutForward } from '../ops/dropout.ts';
-import { add, geluBackward, geluForward, siluBackward, siluForward } from '../ops/elementwise.ts';
-import { embeddingBackward, embeddingForward } from '../ops/embedding.ts';
-import { layerNormBackward, layerNormForward, type LayerNormSaved } from '../ops/layernorm.ts';
-import { gatedResidualBackward, gatedResidualForward, modulateBackward, modulateForward } from '../ops/modulate.ts';
-import { createRopeTable, ropeBackward, ropeForward } from '../ops/rope.ts';
-import { chunkLast, numel, reshape, tempTensor, type Tensor } from '../tensor.ts';
+import type { Gpu, Recorder } from '../../gpu/index.ts';
+import {
+  add, attentionBackward, attentionForward, BufferPool, chunkLast, createRopeTable, dropoutBackward, dropoutForward,
+  embeddingBackward, embeddingForward, gatedResidualBackward, gatedResidualForward, geluBackward, geluForward, layerNormBackward,
+  layerNormForward, Linear, modulateBackward, modulateForward, NnError, numel, ParamRegistry, reshape, ropeBackward, ropeForward,
+  siluBackward, siluForward, tempTensor, type LayerNormSaved, type Param, type Tensor,
+} from '../index.ts';
 import { checkModelConfig, inputVocab, type ModelConfig } from './config.ts';
-import { biasGrad, linearForward, linearInputGrad, linearWeightGrad, Ones, type LinearDims } from './linear.ts';
-import { modelParams, type ParamSpec } from './params.ts';
-import { ParamRegistry } from './registry.ts';
+import { modelTensors, registryShape, type TensorSpec } from './params.ts';
 import { timeEmbedding } from './time.ts';
 
 export interface ModelInputs {
@@ -81,11 +75,33 @@ export interface ForwardPass {
   readonly dropout: boolean;
 }
 
+/** Linear layers of one block. */
+interface BlockLayers {
+  norm1: Param;
+  qkv: Linear;
+  out: Linear;
+  norm2: Param;
+  mlp0: Linear;
+  mlp2: Linear;
+  ada?: Linear;
+}
+
+/**
+ * Initialisation (MDLM's choices, with runtime/nn's seeded generators, init.ts there): the
+ * embedding U(-1/sqrt(d), 1/sqrt(d)) (PyTorch's kaiming_uniform(a = sqrt 5) that MDLM uses);
+ * Linear weights normal with std 1/sqrt(3 fan_in) truncated at 3 std (the variance of PyTorch's
+ * default), biases 0; LayerNorm scales 1; every adaLN projection and the output layer ZERO
+ * (adaLN-zero: each block starts as the identity; the first logits are uniform).
+ */
 export class TransformerModel {
   readonly registry: ParamRegistry;
-  readonly specs: readonly ParamSpec[];
+  /** The checkpoint's tensors (PyTorch names and shapes). */
+  readonly tensors: readonly TensorSpec[];
   readonly causal: boolean;
-  private readonly ones: Ones;
+  private readonly embed: Param;
+  private readonly time?: { mlp0: Linear; mlp2: Linear };
+  private readonly blocks: BlockLayers[] = [];
+  private readonly final: { norm: Param; linear: Linear; ada?: Linear };
   private readonly pool: BufferPool;
   private ropeTable: Tensor | undefined;
   private retiredTables: Tensor[] = [];
@@ -93,11 +109,40 @@ export class TransformerModel {
   constructor(readonly gpu: Gpu, readonly cfg: ModelConfig, opts: { seed?: number } = {}) {
     checkModelConfig(cfg);
     this.causal = cfg.arch === 'ar';
-    this.specs = modelParams(cfg);
-    this.registry = new ParamRegistry(gpu, this.specs, cfg.arch);
-    this.ones = new Ones(gpu);
+    const reg = (this.registry = new ParamRegistry(gpu, opts.seed ?? 0));
+    const d = cfg.hidden;
+    const F = cfg.mlpRatio * d;
+    const lin = (name: string, nIn: number, nOut: number, o: { bias?: boolean; zero?: boolean } = {}) =>
+      new Linear(reg, name, nIn, nOut, { bias: o.bias ?? true, std: o.zero ? 0 : 1 / Math.sqrt(3 * nIn) });
+    const norm = (name: string) => reg.add(name, { shape: [d], init: { kind: 'ones' } });
+    this.embed = reg.add('vocab_embed.embedding', { shape: [inputVocab(cfg), d], init: { kind: 'uniform', bound: 1 / Math.sqrt(d) } });
+    const cd = cfg.arch === 'dit' ? cfg.condDim : 0;
+    if (cfg.arch === 'dit') this.time = { mlp0: lin('sigma_map.mlp.0', cfg.freqDim, cd), mlp2: lin('sigma_map.mlp.2', cd, cd) };
+    for (let i = 0; i < cfg.layers; i++) {
+      const p = `blocks.${i}`;
+      this.blocks.push({
+        norm1: norm(`${p}.norm1.weight`),
+        qkv: lin(`${p}.attn_qkv`, d, 3 * d, { bias: false }),
+        out: lin(`${p}.attn_out`, d, d, { bias: false }),
+        norm2: norm(`${p}.norm2.weight`),
+        mlp0: lin(`${p}.mlp.0`, d, F),
+        mlp2: lin(`${p}.mlp.2`, F, d),
+        ...(cfg.arch === 'dit' ? { ada: lin(`${p}.adaLN_modulation`, cd, 6 * d, { zero: true }) } : {}),
+      });
+    }
+    this.final = {
+      norm: norm('output_layer.norm_final.weight'),
+      linear: lin('output_layer.linear', d, cfg.vocabSize, { zero: true }),
+      ...(cfg.arch === 'dit' ? { ada: lin('output_layer.adaLN_modulation', cd, 2 * d, { zero: true }) } : {}),
+    };
+    reg.finalize();
+    this.tensors = modelTensors(cfg);
+    for (const t of this.tensors) {
+      const have = reg.get(t.name).shape.join();
+      if (have !== registryShape(t).join()) throw new Error(`internal: ${t.name} is [${have}] in the registry, [${registryShape(t)}] expected`);
+    }
+    if (reg.list.length !== this.tensors.length) throw new Error('internal: the registry and the tensor list disagree');
     this.pool = new BufferPool(gpu);
-    this.init(opts.seed ?? 0);
   }
 
   /** Parameters that belong to tensors (padding excluded). */
@@ -105,9 +150,11 @@ export class TransformerModel {
     return this.registry.count;
   }
 
-  /** Re-initialises every parameter from `seed` (runtime/nn/models/init.ts). */
-  init(seed: number): void {
-    this.registry.upload(this.registry.initialValues(seed));
+  /** Writes a flat image of the registry layout into the parameters (queue order). */
+  upload(flat: Float32Array): void {
+    const reg = this.registry;
+    if (flat.length !== reg.size) throw new NnError('model', 'upload', `expected ${reg.size} elements, got ${flat.length}`);
+    this.gpu.device.queue.writeBuffer(reg.params.buffer, reg.params.offset * 4, flat.buffer, flat.byteOffset, flat.byteLength);
   }
 
   private table(L: number): Tensor {
@@ -118,14 +165,6 @@ export class TransformerModel {
       this.ropeTable = createRopeTable(this.pool, rows, dh, this.cfg.ropeBase);
     }
     return this.ropeTable;
-  }
-
-  private p(name: string): Tensor {
-    return this.registry.param(name);
-  }
-
-  private gr(name: string): Tensor {
-    return this.registry.grad(name);
   }
 
   private dims(inp: ModelInputs) {
@@ -139,7 +178,7 @@ export class TransformerModel {
   /** Records the forward pass; returns the logits and what backward needs. */
   forward(rec: Recorder, inp: ModelInputs): ForwardPass {
     const cfg = this.cfg;
-    const { B, L, N, d, H, dh, F, V } = this.dims(inp);
+    const { B, L, d, H, dh, F, V, N } = this.dims(inp);
     if (numel(inp.ids.shape) !== N) throw new NnError('model', 'ids', `expected ${N} token ids (B ${B} x L ${L}), got [${inp.ids.shape}]`);
     if (inp.ids.dtype !== 'u32') throw new NnError('model', 'ids', `expected u32 ids, got ${inp.ids.dtype}`);
     const ids = reshape(inp.ids, [B, L]);
@@ -148,54 +187,53 @@ export class TransformerModel {
     const eps = cfg.lnEps;
 
     let time: ForwardPass['time'];
-    if (cfg.arch === 'dit') {
+    if (cfg.arch === 'dit' && this.time) {
       const t = cfg.timeConditioning ? inp.time : new Float64Array(B);
       if (!t || t.length !== B) throw new NnError('model', 'time', `expected ${B} times (one per sequence), got ${t ? t.length : 'none'}`);
       const cd = cfg.condDim;
       const temb = T([B, cfg.freqDim], 'time embedding');
       rec.upload(temb, timeEmbedding(t, cfg.freqDim));
       const z1 = T([B, cd], 'time z1');
-      linearForward(rec, temb, this.p('sigma_map.mlp.0.weight'), this.p('sigma_map.mlp.0.bias'), z1, { M: B, nIn: cfg.freqDim, nOut: cd });
+      this.time.mlp0.forward(rec, temb, z1);
       const s1 = T([B, cd], 'time s1');
       siluForward(rec, z1, s1);
       const z2 = T([B, cd], 'time z2');
-      linearForward(rec, s1, this.p('sigma_map.mlp.2.weight'), this.p('sigma_map.mlp.2.bias'), z2, { M: B, nIn: cd, nOut: cd });
+      this.time.mlp2.forward(rec, s1, z2);
       const c = T([B, cd], 'c');
       siluForward(rec, z2, c);
       time = { temb, z1, s1, z2, c };
     }
     const c = time?.c;
-    const condDim = cfg.arch === 'dit' ? cfg.condDim : 0;
 
     let x = T([B, L, d], 'x');
-    embeddingForward(rec, { ids, table: this.p('vocab_embed.embedding'), out: x });
+    embeddingForward(rec, { ids, table: this.embed.value, out: x });
     const table = this.table(L);
     const blocks: BlockSaved[] = [];
     for (let layer = 0; layer < cfg.layers; layer++) {
-      const pre = `blocks.${layer}`;
+      const lay = this.blocks[layer]!;
       let mod: Tensor | undefined;
       let ch: Tensor[] = [];
-      if (c) {
+      if (c && lay.ada) {
         mod = T([B, 6 * d], 'adaLN');
-        linearForward(rec, c, this.p(`${pre}.adaLN_modulation.weight`), this.p(`${pre}.adaLN_modulation.bias`), mod, { M: B, nIn: condDim, nOut: 6 * d });
+        lay.ada.forward(rec, c, mod);
         ch = chunkLast(mod, 6);
       }
       const h1 = T([B, L, d], 'h1');
-      const ln1 = layerNormForward(rec, { x, y: h1, gamma: this.p(`${pre}.norm1.weight`), eps });
+      const ln1 = layerNormForward(rec, { x, y: h1, gamma: lay.norm1.value, eps });
       let h1m = h1;
       if (mod) {
         h1m = T([B, L, d], 'h1m');
         modulateForward(rec, { x: h1, shift: ch[0]!, scale: ch[1]!, y: h1m });
       }
       const qkv = T([B, L, 3 * d], 'qkv');
-      linearForward(rec, h1m, this.p(`${pre}.attn_qkv.weight`), undefined, qkv, { M: N, nIn: d, nOut: 3 * d });
+      lay.qkv.forward(rec, h1m, qkv);
       const v5 = qkvViews(qkv, B, L, H, dh);
       ropeForward(rec, { x: v5.qBLHD, y: v5.qBLHD, table });
       ropeForward(rec, { x: v5.kBLHD, y: v5.kBLHD, table });
       const o = T([B, L, d], 'attn o');
       const lse = attentionForward(rec, { q: v5.q, k: v5.k, v: v5.v, o: headsView(o, B, L, H, dh), causal: this.causal });
       const a = T([B, L, d], 'attn out');
-      linearForward(rec, o, this.p(`${pre}.attn_out.weight`), undefined, a, { M: N, nIn: d, nOut: d });
+      lay.out.forward(rec, o, a);
       let ad = a;
       if (dropout) {
         ad = T([B, L, d], 'attn drop');
@@ -205,18 +243,18 @@ export class TransformerModel {
       if (mod) gatedResidualForward(rec, { x, gate: ch[2]!, y: ad, out: x1 });
       else add(rec, x, ad, x1);
       const h2 = T([B, L, d], 'h2');
-      const ln2 = layerNormForward(rec, { x: x1, y: h2, gamma: this.p(`${pre}.norm2.weight`), eps });
+      const ln2 = layerNormForward(rec, { x: x1, y: h2, gamma: lay.norm2.value, eps });
       let h2m = h2;
       if (mod) {
         h2m = T([B, L, d], 'h2m');
         modulateForward(rec, { x: h2, shift: ch[3]!, scale: ch[4]!, y: h2m });
       }
       const u = T([B, L, F], 'mlp u');
-      linearForward(rec, h2m, this.p(`${pre}.mlp.0.weight`), this.p(`${pre}.mlp.0.bias`), u, { M: N, nIn: d, nOut: F });
+      lay.mlp0.forward(rec, h2m, u);
       const g = T([B, L, F], 'mlp g');
       geluForward(rec, u, g);
       const m = T([B, L, d], 'mlp out');
-      linearForward(rec, g, this.p(`${pre}.mlp.2.weight`), this.p(`${pre}.mlp.2.bias`), m, { M: N, nIn: F, nOut: d });
+      lay.mlp2.forward(rec, g, m);
       let md = m;
       if (dropout) {
         md = T([B, L, d], 'mlp drop');
@@ -230,12 +268,12 @@ export class TransformerModel {
     }
 
     let modF: Tensor | undefined;
-    if (c) {
+    if (c && this.final.ada) {
       modF = T([B, 2 * d], 'adaLN final');
-      linearForward(rec, c, this.p('output_layer.adaLN_modulation.weight'), this.p('output_layer.adaLN_modulation.bias'), modF, { M: B, nIn: condDim, nOut: 2 * d });
+      this.final.ada.forward(rec, c, modF);
     }
     const hf = T([B, L, d], 'hf');
-    const lnf = layerNormForward(rec, { x, y: hf, gamma: this.p('output_layer.norm_final.weight'), eps });
+    const lnf = layerNormForward(rec, { x, y: hf, gamma: this.final.norm.value, eps });
     let hfm = hf;
     if (modF) {
       const [shift, scale] = chunkLast(modF, 2) as [Tensor, Tensor];
@@ -243,14 +281,14 @@ export class TransformerModel {
       modulateForward(rec, { x: hf, shift, scale, y: hfm });
     }
     const logits = T([B, L, V], 'logits');
-    linearForward(rec, hfm, this.p('output_layer.linear.weight'), this.p('output_layer.linear.bias'), logits, { M: N, nIn: d, nOut: V });
+    this.final.linear.forward(rec, hfm, logits);
     return { inputs: inp, logits, ids, ...(time ? { time } : {}), blocks, xf: x, ...(modF ? { modF } : {}), lnf, hf, hfm, dropout };
   }
 
   /**
    * Records the backward pass of `fwd` (same recording) for the loss whose gradient with respect
    * to the logits is `dlogits` ([B, L, V]; it may be the logits tensor itself, overwritten in place
-   * by the loss). Writes every parameter's gradient into the registry.
+   * by the loss). ADDS every parameter's gradient into the registry (zeroGrads first).
    */
   backward(rec: Recorder, fwd: ForwardPass, dlogits: Tensor): void {
     const cfg = this.cfg;
@@ -258,33 +296,29 @@ export class TransformerModel {
     const { B, L, N, d, H, dh, F, V } = this.dims(inp);
     if (numel(dlogits.shape) !== N * V) throw new NnError('model.backward', 'dlogits', `expected [${B}, ${L}, ${V}], got [${dlogits.shape}]`);
     const T = (shape: number[], label: string) => tempTensor(rec, shape, 'f32', label);
-    const onesN = this.ones.get(Math.max(N, B));
-    const condDim = cfg.arch === 'dit' ? cfg.condDim : 0;
     const c = fwd.time?.c;
     const table = this.table(L);
+    const dlog = reshape(dlogits, [B, L, V]);
 
-    // Output layer: logits = hfm Wlin^T + blin.
-    const outDims: LinearDims = { M: N, nIn: d, nOut: V };
-    linearWeightGrad(rec, dlogits, fwd.hfm, this.gr('output_layer.linear.weight'), outDims);
-    biasGrad(rec, dlogits, onesN, this.gr('output_layer.linear.bias'), outDims);
+    // Output layer: logits = hfm Wlin + blin.
     const dhfm = T([B, L, d], 'd hfm');
-    linearInputGrad(rec, dlogits, this.p('output_layer.linear.weight'), dhfm, outDims);
+    this.final.linear.backward(rec, { x: fwd.hfm, dy: dlog, dx: dhfm });
     let dhf = dhfm;
     let dc: Tensor | undefined;
-    if (fwd.modF && c) {
+    if (fwd.modF && c && this.final.ada) {
       const dmodF = T([B, 2 * d], 'd adaLN final');
       const [dshift, dscale] = chunkLast(dmodF, 2) as [Tensor, Tensor];
       dhf = T([B, L, d], 'd hf');
       modulateBackward(rec, { x: fwd.hf, dy: dhfm, scale: chunkLast(fwd.modF, 2)[1]!, dx: dhf, dshift, dscale });
-      dc = T([B, condDim], 'd c');
-      this.adaLNBackward(rec, 'output_layer.adaLN_modulation', dmodF, c, dc, { M: B, nIn: condDim, nOut: 2 * d }, onesN, false);
+      dc = T([B, c.shape[1]!], 'd c');
+      this.final.ada.backward(rec, { x: c, dy: dmodF, dx: dc });
     }
     // dx: the gradient flowing down the residual stream, accumulated in place block by block.
     const dx = T([B, L, d], 'd x');
-    layerNormBackward(rec, { x: fwd.xf, dy: dhf, dx, saved: fwd.lnf, gamma: this.p('output_layer.norm_final.weight'), dgamma: this.gr('output_layer.norm_final.weight') });
+    layerNormBackward(rec, { x: fwd.xf, dy: dhf, dx, saved: fwd.lnf, gamma: this.final.norm.value, dgamma: this.final.norm.grad, accumulateGamma: true });
 
     for (let layer = cfg.layers - 1; layer >= 0; layer--) {
-      const pre = `blocks.${layer}`;
+      const lay = this.blocks[layer]!;
       const s = fwd.blocks[layer]!;
       const ch = s.mod ? chunkLast(s.mod, 6) : [];
       const dmod = s.mod ? T([B, 6 * d], 'd adaLN') : undefined;
@@ -301,24 +335,18 @@ export class TransformerModel {
         dm = T([B, L, d], 'd mlp out');
         dropoutBackward(rec, { x: dmd, y: dm, p: cfg.dropout, seed: inp.dropoutSeed!, stream: dropoutStream(layer, 1) });
       }
-      const d2: LinearDims = { M: N, nIn: F, nOut: d };
-      linearWeightGrad(rec, dm, s.g, this.gr(`${pre}.mlp.2.weight`), d2);
-      biasGrad(rec, dm, onesN, this.gr(`${pre}.mlp.2.bias`), d2);
       const dg = T([B, L, F], 'd mlp g');
-      linearInputGrad(rec, dm, this.p(`${pre}.mlp.2.weight`), dg, d2);
+      lay.mlp2.backward(rec, { x: s.g, dy: dm, dx: dg });
       const du = T([B, L, F], 'd mlp u');
       geluBackward(rec, s.u, dg, du);
-      const d1: LinearDims = { M: N, nIn: d, nOut: F };
-      linearWeightGrad(rec, du, s.h2m, this.gr(`${pre}.mlp.0.weight`), d1);
-      biasGrad(rec, du, onesN, this.gr(`${pre}.mlp.0.bias`), d1);
       const dh2m = T([B, L, d], 'd h2m');
-      linearInputGrad(rec, du, this.p(`${pre}.mlp.0.weight`), dh2m, d1);
+      lay.mlp0.backward(rec, { x: s.h2m, dy: du, dx: dh2m });
       let dh2 = dh2m;
       if (dmod) {
         dh2 = T([B, L, d], 'd h2');
         modulateBackward(rec, { x: s.h2, dy: dh2m, scale: ch[4]!, dx: dh2, dshift: dch[3]!, dscale: dch[4]! });
       }
-      layerNormBackward(rec, { x: s.x1, dy: dh2, dx, saved: s.ln2, gamma: this.p(`${pre}.norm2.weight`), dgamma: this.gr(`${pre}.norm2.weight`), accumulate: true });
+      layerNormBackward(rec, { x: s.x1, dy: dh2, dx, saved: s.ln2, gamma: lay.norm2.value, dgamma: lay.norm2.grad, accumulate: true, accumulateGamma: true });
 
       // x1 = x + gate1 * ad
       let dad = dx;
@@ -331,10 +359,8 @@ export class TransformerModel {
         da = T([B, L, d], 'd attn out');
         dropoutBackward(rec, { x: dad, y: da, p: cfg.dropout, seed: inp.dropoutSeed!, stream: dropoutStream(layer, 0) });
       }
-      const dOut: LinearDims = { M: N, nIn: d, nOut: d };
-      linearWeightGrad(rec, da, s.o, this.gr(`${pre}.attn_out.weight`), dOut);
       const dO = T([B, L, d], 'd attn o');
-      linearInputGrad(rec, da, this.p(`${pre}.attn_out.weight`), dO, dOut);
+      lay.out.backward(rec, { x: s.o, dy: da, dx: dO });
       const v5 = qkvViews(s.qkv, B, L, H, dh);
       const dqkv = T([B, L, 3 * d], 'd qkv');
       const g5 = qkvViews(dqkv, B, L, H, dh);
@@ -344,80 +370,41 @@ export class TransformerModel {
       });
       ropeBackward(rec, { x: g5.qBLHD, y: g5.qBLHD, table });
       ropeBackward(rec, { x: g5.kBLHD, y: g5.kBLHD, table });
-      const dQkv: LinearDims = { M: N, nIn: d, nOut: 3 * d };
-      linearWeightGrad(rec, dqkv, s.h1m, this.gr(`${pre}.attn_qkv.weight`), dQkv);
       const dh1m = T([B, L, d], 'd h1m');
-      linearInputGrad(rec, dqkv, this.p(`${pre}.attn_qkv.weight`), dh1m, dQkv);
+      lay.qkv.backward(rec, { x: s.h1m, dy: dqkv, dx: dh1m });
       let dh1 = dh1m;
       if (dmod) {
         dh1 = T([B, L, d], 'd h1');
         modulateBackward(rec, { x: s.h1, dy: dh1m, scale: ch[1]!, dx: dh1, dshift: dch[0]!, dscale: dch[1]! });
       }
-      layerNormBackward(rec, { x: s.x, dy: dh1, dx, saved: s.ln1, gamma: this.p(`${pre}.norm1.weight`), dgamma: this.gr(`${pre}.norm1.weight`), accumulate: true });
-      if (dmod && c && dc) this.adaLNBackward(rec, `${pre}.adaLN_modulation`, dmod, c, dc, { M: B, nIn: condDim, nOut: 6 * d }, onesN, true);
+      layerNormBackward(rec, { x: s.x, dy: dh1, dx, saved: s.ln1, gamma: lay.norm1.value, dgamma: lay.norm1.grad, accumulate: true, accumulateGamma: true });
+      if (dmod && c && dc && lay.ada) lay.ada.backward(rec, { x: c, dy: dmod, dx: dc, accumulateDx: true });
     }
-    embeddingBackward(rec, { ids: fwd.ids, dout: dx, dtable: this.gr('vocab_embed.embedding') });
+    embeddingBackward(rec, { ids: fwd.ids, dout: dx, dtable: this.embed.grad, accumulate: true });
 
-    if (cfg.arch === 'dit' && fwd.time && dc) {
+    if (fwd.time && dc && this.time) {
       const { temb, z1, s1, z2 } = fwd.time;
-      const cd = cfg.condDim;
-      const dz2 = tempTensor(rec, [B, cd], 'f32', 'd time z2');
+      const cd = z1.shape[1]!;
+      const dz2 = T([B, cd], 'd time z2');
       siluBackward(rec, z2, dc, dz2);
-      const t2: LinearDims = { M: B, nIn: cd, nOut: cd };
-      linearWeightGrad(rec, dz2, s1, this.gr('sigma_map.mlp.2.weight'), t2);
-      biasGrad(rec, dz2, onesN, this.gr('sigma_map.mlp.2.bias'), t2);
-      const ds1 = tempTensor(rec, [B, cd], 'f32', 'd time s1');
-      linearInputGrad(rec, dz2, this.p('sigma_map.mlp.2.weight'), ds1, t2);
-      const dz1 = tempTensor(rec, [B, cd], 'f32', 'd time z1');
+      const ds1 = T([B, cd], 'd time s1');
+      this.time.mlp2.backward(rec, { x: s1, dy: dz2, dx: ds1 });
+      const dz1 = T([B, cd], 'd time z1');
       siluBackward(rec, z1, ds1, dz1);
-      const t1: LinearDims = { M: B, nIn: cfg.freqDim, nOut: cd };
-      linearWeightGrad(rec, dz1, temb, this.gr('sigma_map.mlp.0.weight'), t1);
-      biasGrad(rec, dz1, onesN, this.gr('sigma_map.mlp.0.bias'), t1);
+      this.time.mlp0.backward(rec, { x: temb, dy: dz1 });
     }
   }
 
-  /** Gradients of an adaLN projection mod = c W^T + b: dW, db, and dc (written, or added with `accumulate`). */
-  private adaLNBackward(rec: Recorder, name: string, dmod: Tensor, c: Tensor, dc: Tensor, dims: LinearDims, ones: Tensor, accumulate: boolean): void {
-    linearWeightGrad(rec, dmod, c, this.gr(`${name}.weight`), dims);
-    biasGrad(rec, dmod, ones, this.gr(`${name}.bias`), dims);
-    linearInputGrad(rec, dmod, this.p(`${name}.weight`), dc, dims, accumulate);
-  }
-
-  /** Every matmul shape of a step at (B, L): compile (and autotune) them ahead of time. */
-  matmulShapes(B: number, L: number): MatmulShape[] {
-    const cfg = this.cfg;
+  /** Compiles every pipeline of a step at (B, L) ahead of time (and lets the matmul layer tune its shapes). */
+  async prepare(rec: Recorder, B: number, L: number): Promise<void> {
     const N = B * L;
-    const d = cfg.hidden;
-    const F = cfg.mlpRatio * d;
-    const out: MatmulShape[] = [];
-    const lin = (M: number, nIn: number, nOut: number, bias: boolean) => {
-      out.push({ M, N: nOut, K: nIn, transB: true, hasBias: bias });
-      out.push({ M, N: nIn, K: nOut });
-      out.push({ M: nOut, N: nIn, K: M, transA: true });
-      if (bias) out.push({ M: 1, N: nOut, K: M });
-    };
-    if (cfg.arch === 'dit') {
-      lin(B, cfg.freqDim, cfg.condDim, true);
-      lin(B, cfg.condDim, cfg.condDim, true);
-      lin(B, cfg.condDim, 6 * d, true);
-      lin(B, cfg.condDim, 2 * d, true);
-      out.push({ M: B, N: cfg.condDim, K: 6 * d, accumulate: true });
+    for (const lay of this.blocks) {
+      for (const l of [lay.qkv, lay.out, lay.mlp0, lay.mlp2]) await l.prepare(rec, N);
+      if (lay.ada) await lay.ada.prepare(rec, B);
     }
-    lin(N, d, 3 * d, false);
-    lin(N, d, d, false);
-    lin(N, d, F, true);
-    lin(N, F, d, true);
-    lin(N, d, cfg.vocabSize, true);
-    const seen = new Set<string>();
-    return out.filter((s) => {
-      const k = JSON.stringify(s);
-      return seen.has(k) ? false : (seen.add(k), true);
-    });
-  }
-
-  /** Compiles every pipeline a step at (B, L) needs, so a timed step never compiles. */
-  async prepare(B: number, L: number): Promise<void> {
-    for (const s of this.matmulShapes(B, L)) await prepareMatmul(this.gpu, s);
+    await this.final.linear.prepare(rec, N);
+    if (this.final.ada) await this.final.ada.prepare(rec, B);
+    if (this.time) for (const l of [this.time.mlp0, this.time.mlp2]) await l.prepare(rec, B);
   }
 
   /** The model's input vocabulary (rows of the embedding). */
@@ -426,8 +413,8 @@ export class TransformerModel {
   }
 
   destroy(): void {
-    this.registry.destroy();
-    this.ones.destroy();
+    this.registry.params.buffer.destroy();
+    this.registry.grads.buffer.destroy();
     if (this.ropeTable) this.pool.release(this.ropeTable.buffer);
     for (const t of this.retiredTables) this.pool.release(t.buffer);
     this.pool.trim();

@@ -4,13 +4,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { referenceForward, referenceLoss, type RefBatch } from '../../../../reference/nn/models/dit.ts';
 import { arConfig, ditConfig, inputVocab, type ModelConfig } from '../../../../runtime/nn/models/config.ts';
-import { modelParams } from '../../../../runtime/nn/models/params.ts';
+import { modelTensors, registryShape } from '../../../../runtime/nn/models/params.ts';
 import { randInts, randn } from '../../../runtime/nn/helpers.ts';
 
 function randomParams(cfg: ModelConfig, seed: number): Map<string, Float64Array> {
   const m = new Map<string, Float64Array>();
-  modelParams(cfg).forEach((p, i) => {
-    const n = p.shape.reduce((a, b) => a * b, 1);
+  modelTensors(cfg).forEach((p, i) => {
+    const n = registryShape(p).reduce((a, b) => a * b, 1);
     const x = Float64Array.from(randn(n, seed + 17 * i, 0.4));
     if (p.name.includes('norm')) for (let j = 0; j < n; j++) x[j] = x[j]! + 1;
     m.set(p.name, x);
@@ -79,7 +79,7 @@ test('DiT reference: time conditioning off ignores the time; every parameter get
   const c = referenceForward(on, params, { B, L, ids, time: [0.9, 0.5] }).logits;
   assert.not.equal(Array.from(a), Array.from(c));
   const { grads } = referenceLoss(cfg, params, { B, L, ids, time: [0.1, 0.2] }, randInts(B * L, 7, 6));
-  for (const p of modelParams(cfg)) assert.ok(grads.get(p.name)?.some((v) => v !== 0), `${p.name} has no gradient`);
+  for (const p of modelTensors(cfg)) assert.ok(grads.get(p.name)?.some((v) => v !== 0), `${p.name} has no gradient`);
 });
 
 test('AR reference: causal (a later token cannot change an earlier logit); gradients match finite differences', () => {

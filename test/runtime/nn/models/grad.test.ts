@@ -3,9 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getGpu, Recorder } from '../../../../runtime/gpu/index.ts';
-import { crossEntropy } from '../../../../runtime/nn/ops/cross_entropy.ts';
-import { sumAll } from '../../../../runtime/nn/ops/reduce.ts';
-import { tempTensor } from '../../../../runtime/nn/tensor.ts';
+import { crossEntropy, sumAll, tempTensor } from '../../../../runtime/nn/index.ts';
 import { arConfig, ditConfig, inputVocab, type ModelConfig } from '../../../../runtime/nn/models/config.ts';
 import { TransformerModel } from '../../../../runtime/nn/models/transformer.ts';
 import { referenceLoss } from '../../../../reference/nn/models/dit.ts';
@@ -17,12 +15,12 @@ async function compare(cfg: ModelConfig, B: number, L: number, seed: number, tim
   const reg = model.registry;
   // Random parameters, so every path (gates, output layer) carries signal.
   const flat = new Float32Array(reg.size);
-  for (const e of reg.entries) {
-    const r = randn(e.numel, seed + e.index * 7, 0.35);
+  reg.list.forEach((e, index) => {
+    const r = randn(e.count, seed + index * 7, 0.35);
     if (e.name.includes('norm')) for (let i = 0; i < r.length; i++) r[i] = r[i]! + 1;
     flat.set(r, e.offset);
-  }
-  reg.upload(flat);
+  });
+  model.upload(flat);
   const N = B * L;
   const ids = randInts(N, inputVocab(cfg), seed + 1);
   const targets = randInts(N, cfg.vocabSize, seed + 2);
@@ -38,22 +36,26 @@ async function compare(cfg: ModelConfig, B: number, L: number, seed: number, tim
   const total = tempTensor(rec, [1], 'f32');
   crossEntropy(rec, { logits: fwd.logits, targets: tgT, loss, dlogits: fwd.logits, scale: 1 / N });
   sumAll(rec, loss, total, { scale: 1 / N });
+  // Gradients accumulate: stale values (NaN here) must be cleared by zeroGrads before backward.
+  gpu.device.queue.writeBuffer(reg.grads.buffer, 0, new Float32Array(reg.size).fill(NaN));
+  reg.zeroGrads(rec);
   model.backward(rec, fwd, fwd.logits);
   const lossOut = new Float32Array(1);
   rec.read(total, lossOut);
   const grads = new Float32Array(reg.size);
-  reg.read(rec, grads, 'grads');
+  rec.read(reg.grads, grads);
   await rec.submit();
 
   const params = new Map<string, Float64Array>();
-  for (const e of reg.entries) params.set(e.name, Float64Array.from(flat.subarray(e.offset, e.offset + e.numel)));
+  for (const e of reg.list) params.set(e.name, Float64Array.from(flat.subarray(e.offset, e.offset + e.count)));
   const want = referenceLoss(cfg, params, { B, L, ids, time, dropoutSeed }, targets);
   assertClose(logits, want.logits, { rtol: 1e-4, atol: 1e-4 * maxAbs(want.logits), what: 'logits' });
   assert.ok(Math.abs(lossOut[0]! - want.loss) < 1e-5 * Math.abs(want.loss), `loss ${lossOut[0]} vs ${want.loss}`);
-  for (const e of reg.entries) {
+  assert.is(want.grads.size, reg.list.length);
+  for (const e of reg.list) {
     const w = want.grads.get(e.name)!;
     assert.ok(maxAbs(w) > 0, `${e.name}: the reference gradient is zero (test does not exercise it)`);
-    assertClose(grads.subarray(e.offset, e.offset + e.numel), w, { rtol: 2e-3, atol: 2e-4 * maxAbs(w), what: `d ${e.name}` });
+    assertClose(grads.subarray(e.offset, e.offset + e.count), w, { rtol: 2e-3, atol: 2e-4 * maxAbs(w), what: `d ${e.name}` });
   }
   model.destroy();
 }

@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { getGpu, Recorder } from '../../../../runtime/gpu/index.ts';
 import { ditConfig, type DitConfig } from '../../../../runtime/nn/models/config.ts';
 import { loadModelCheckpoint, saveModelCheckpoint } from '../../../../runtime/nn/models/checkpoint.ts';
-import { AdamWState, type AdamWOptions } from '../../../../runtime/nn/models/optimizer.ts';
+import { AdamWOptimizer, EmaWeights, type AdamWOptions } from '../../../../runtime/nn/index.ts';
 import { crossEntropyLoss, trainStep } from '../../../../runtime/nn/models/train-step.ts';
 import { TransformerModel } from '../../../../runtime/nn/models/transformer.ts';
 import { CheckpointError } from '../../../../runtime/io/index.ts';
+import type { Tensor } from '../../../../runtime/nn/index.ts';
 import { bitsEqual, randInts, rng, upload } from '../helpers.ts';
 
 const V = 24;
@@ -27,17 +28,26 @@ function batch(seed: number, maskRate = 0.5) {
   return { x0, xt, time };
 }
 
-async function setup(cfg: DitConfig, seed: number, opts: AdamWOptions) {
+async function setup(cfg: DitConfig, seed: number, opts: AdamWOptions, emaDecay?: number) {
   const gpu = await getGpu();
   const model = new TransformerModel(gpu, cfg, { seed });
-  const opt = new AdamWState(model.registry, opts);
-  return { gpu, model, opt, rec: new Recorder(gpu) };
+  const opt = new AdamWOptimizer(model.registry, opts);
+  const rec = new Recorder(gpu);
+  const ema = emaDecay === undefined ? undefined : new EmaWeights(model.registry, emaDecay, rec);
+  // EmaWeights records its initial copy; submit it now, so a checkpoint loaded next is not overwritten by it.
+  await rec.submit({ wait: true });
+  return { gpu, model, opt, ema, rec };
+}
+
+function release(s: Awaited<ReturnType<typeof setup>>): void {
+  s.model.destroy();
+  for (const t of [s.opt.m, s.opt.v, s.opt.stats, ...(s.ema ? [s.ema.values] : [])]) t.buffer.destroy();
 }
 
 async function stepOn(s: Awaited<ReturnType<typeof setup>>, b: ReturnType<typeof batch>, dropoutSeed?: number) {
   const ids = upload(s.gpu, b.xt, [B, L]);
   const targets = upload(s.gpu, b.x0, [B * L]);
-  const r = await trainStep(s.rec, s.model, s.opt, { B, L, ids, time: b.time, dropoutSeed }, crossEntropyLoss(targets));
+  const r = await trainStep(s.rec, s.model, { opt: s.opt, ema: s.ema }, { B, L, ids, time: b.time, dropoutSeed }, crossEntropyLoss(targets));
   ids.buffer.destroy();
   targets.buffer.destroy();
   return r;
@@ -45,18 +55,18 @@ async function stepOn(s: Awaited<ReturnType<typeof setup>>, b: ReturnType<typeof
 
 async function snapshot(s: Awaited<ReturnType<typeof setup>>) {
   const reg = s.model.registry;
-  const p = new Float32Array(reg.size);
-  const m = new Float32Array(reg.size);
-  const v = new Float32Array(reg.size);
-  const ema = new Float32Array(reg.size);
-  reg.read(s.rec, p);
-  s.opt.read(s.rec, { m, v, ema });
+  const read = (t: Tensor) => {
+    const a = new Float32Array(reg.size);
+    s.rec.read(t, a);
+    return a;
+  };
+  const out = { p: read(reg.params), m: read(s.opt.m), v: read(s.opt.v), ema: read(s.ema!.values) };
   await s.rec.submit();
-  return { p, m, v, ema };
+  return out;
 }
 
 test('a tiny DiT overfits one batch: the loss falls below 5% of its start', async () => {
-  const s = await setup(ditConfig('tiny', V, { dropout: 0 }), 3, { lr: 1e-2, clip: 1 });
+  const s = await setup(ditConfig('tiny', V, { dropout: 0 }), 3, { lr: 1e-2, maxGradNorm: 1 });
   const b = batch(11);
   const t0 = Date.now();
   const first = await stepOn(s, b);
@@ -70,14 +80,14 @@ test('a tiny DiT overfits one batch: the loss falls below 5% of its start', asyn
   const ms = Date.now() - t0;
   assert.ok(last < 0.05 * first.loss, `after ${steps} steps the loss is ${last}, start ${first.loss}`);
   console.log(`  overfit: ${first.loss.toFixed(3)} -> ${last.toFixed(4)} in ${steps} steps, ${ms} ms`);
-  s.model.destroy();
-  s.opt.destroy();
+  release(s);
 });
 
-const opts: AdamWOptions = { lr: 3e-3, clip: 1, weightDecay: 0.01, emaDecay: 0.9 };
+const opts: AdamWOptions = { lr: 3e-3, maxGradNorm: 1, weightDecay: 0.01 };
+const EMA = 0.9;
 
 async function run(seed: number, steps: number, from = 0, s?: Awaited<ReturnType<typeof setup>>) {
-  s ??= await setup(ditConfig('tiny', V, { dropout: 0.1 }), seed, opts);
+  s ??= await setup(ditConfig('tiny', V, { dropout: 0.1 }), seed, opts, EMA);
   for (let k = from; k < from + steps; k++) await stepOn(s, batch(100 + k), 7000 + k);
   return s;
 }
@@ -91,10 +101,7 @@ test('same seed, same result: two runs give bit-identical weights, moments and E
   assert.ok(bitsEqual(sa.m, sb.m) && bitsEqual(sa.v, sb.v), 'moments differ');
   assert.ok(bitsEqual(sa.ema, sb.ema), 'EMA differs');
   assert.not.ok(bitsEqual(sa.p, sc.p), 'another seed gave the same weights');
-  for (const s of [a, b, c]) {
-    s.model.destroy();
-    s.opt.destroy();
-  }
+  for (const s of [a, b, c]) release(s);
 });
 
 test('resume from a checkpoint continues bit-identically (weights, AdamW moments and step, EMA)', async () => {
@@ -103,12 +110,12 @@ test('resume from a checkpoint continues bit-identically (weights, AdamW moments
     const straight = await run(9, 6);
     const want = await snapshot(straight);
     const first = await run(9, 3);
-    const manifest = await saveModelCheckpoint(dir, first.model, first.opt, { step: 3, seed: 9 });
+    const manifest = await saveModelCheckpoint(dir, first.model, { opt: first.opt, ema: first.ema }, { step: 3, seed: 9 });
     assert.is(manifest.optimizer?.step, 3);
     assert.ok(manifest.files.optimizer && manifest.files.ema);
     // A fresh model with other weights: everything must come from the checkpoint.
-    const resumed = await setup(ditConfig('tiny', V, { dropout: 0.1 }), 12345, opts);
-    const m2 = await loadModelCheckpoint(dir, resumed.model, resumed.opt);
+    const resumed = await setup(ditConfig('tiny', V, { dropout: 0.1 }), 12345, opts, EMA);
+    const m2 = await loadModelCheckpoint(dir, resumed.model, { opt: resumed.opt, ema: resumed.ema });
     assert.is(m2.step, 3);
     assert.is(resumed.opt.step, 3);
     await run(9, 3, 3, resumed);
@@ -119,16 +126,13 @@ test('resume from a checkpoint continues bit-identically (weights, AdamW moments
     // A model of another shape is refused, naming the manifest's field.
     const other = await setup(ditConfig('tiny', V, { dropout: 0.1, hidden: 64 }), 1, opts);
     try {
-      await loadModelCheckpoint(dir, other.model, other.opt);
+      await loadModelCheckpoint(dir, other.model, { opt: other.opt });
       assert.unreachable('loaded a checkpoint of another width');
     } catch (err) {
       assert.instance(err, CheckpointError);
       assert.match((err as CheckpointError).message, /manifest\.json: model mismatch: hidden 32 \(expected 64\)/);
     }
-    for (const s of [straight, first, resumed, other]) {
-      s.model.destroy();
-      s.opt.destroy();
-    }
+    for (const s of [straight, first, resumed, other]) release(s);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
