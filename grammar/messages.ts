@@ -69,7 +69,6 @@ const EXPECTED: Record<string, string> = {
   'logitRule:AssignOp': 'a logit rule needs an assignment: logit[v] = EXPR, or +=, -=, *=, /=',
   'denoiseRule:Identifier': 'denoise takes argmax, sample or none',
   'argList:RParen': "expected ',' or ')' in the argument list",
-  'argList:LParen': "expected '('",
   'arg:Equals': "expected '=' after the option's name",
   'atom:RParen': "expected ')' to close the parenthesis",
   'postfix:RBracket': "expected ']' after the index",
@@ -122,7 +121,9 @@ export function explain({ info, ruleStack, actual, previous, tokens, raw }: Expl
   }
 
   if (info.kind === 'mismatch') {
-    const specific = EXPECTED[`${rule}:${info.expected}`];
+    // The innermost rule that has a word for this token: `knn` without `(` is the graph's business.
+    const rules = [rule, ...[...ruleStack].reverse()];
+    const specific = rules.map((r) => EXPECTED[`${r}:${info.expected}`]).find((m) => m !== undefined);
     if (specific) return `${specific}; ${found}`;
     return `expected ${label(info.expected ?? '', tokens)}${after}, ${found}`;
   }

@@ -3,7 +3,7 @@
 import type * as A from '../../grammar/index.ts';
 import { didYouMean } from '../../grammar/index.ts';
 import type { Expr, Operator } from '../../specs/types/kernel.ts';
-import { checkConstantSum, checkNonNegative, formatExpr, paramsUsed } from '../expr/index.ts';
+import { checkConstantSum, checkFinite, checkNonNegative, formatExpr, paramsUsed } from '../expr/index.ts';
 import { scopes, show, type ExprLowering } from './expressions.ts';
 import type { CheckContext } from './context.ts';
 import { exprKey, memo } from './memo.ts';
@@ -143,7 +143,9 @@ export function checkChannels(ctx: CheckContext, decls: A.ChannelDecl[], x: Expr
   return checkRates(ctx, out) ? out : undefined;
 }
 
-const fmt = (x: number) => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6))));
+/** A number for a message: 6 significant digits, inf spelled as in the language. */
+export const fmt = (x: number) =>
+  x === Infinity ? 'inf' : x === -Infinity ? '-inf' : Number.isInteger(x) && Math.abs(x) < 1e9 ? String(x) : String(Number(x.toPrecision(6)));
 
 /** Weights >= 0 and summing to 1 for every t in [0, 1]; rates >= 0 for every t. */
 function checkRates(ctx: CheckContext, chans: CheckedChannel[]): boolean {
@@ -164,6 +166,21 @@ function checkRates(ctx: CheckContext, chans: CheckedChannel[]): boolean {
           `the ${clause} of channel ${operatorText(c.operator)} ${value} at t = ${fmt(r.t)}; a ${clause} must be >= 0 for every t in [0, 1]`);
         ok = false;
       }
+    }
+  }
+  // An own rate must be finite inside (0, 1); infinite at an end (an integrable singularity, as
+  // in a log-linear schedule with eps -> 0) is allowed with a warning.
+  for (const c of chans) {
+    if (!c.rate || !ok) continue;
+    const rate = c.rate;
+    const r = memo(exprKey('finite', [rate], params), () => checkFinite(rate, { params, t: [0, 1] }));
+    if (r.ok) continue;
+    const cl = c.decl.clauses.find((k) => k.clause === 'rate')!;
+    const what = `the rate of channel ${operatorText(c.operator)} is ${Number.isNaN(r.value) ? 'not a number' : fmt(r.value)} at t = ${fmt(r.t)}`;
+    if (!Number.isNaN(r.value) && (r.t === 0 || r.t === 1)) ctx.warn(cl.expr.loc, 'infinite-rate', `${what}; the loss weight is unbounded there`);
+    else {
+      ctx.error(cl.expr.loc, 'infinite-rate', `${what}; a rate must be finite inside (0, 1)`);
+      ok = false;
     }
   }
   const sharing = chans.filter((c) => !c.rate);

@@ -119,6 +119,14 @@ test('a rate negative somewhere inside [0, 1] is found, with its t and value', (
   assert.ok(Math.abs(Number(m[1]) - ((t - 0.5) ** 2 - 0.01)) < 1e-4, d.message);
 });
 
+test('an own rate must be finite inside (0, 1); infinite at an end is a warning', () => {
+  const inside = checkKernel(`kernel k\nschedule linear\nchannel mask rate exp(1000 * t)\n${tail}`);
+  assert.equal(inside.diagnostics.map((d) => `${d.severity}: ${d.message}`), ['error: the rate of channel mask is inf at t = 0.709961; a rate must be finite inside (0, 1)']);
+  const atEnd = checkKernel(`kernel k\nschedule linear\nchannel mask rate 1 / (1 - t)\n${tail}`);
+  assert.ok(atEnd.spec);
+  assert.equal(atEnd.diagnostics.map((d) => `${d.severity}: ${d.message}`), ['warning: the rate of channel mask is inf at t = 1; the loss weight is unbounded there']);
+});
+
 test('compileKernel throws KernelSyntaxError or KernelCheckError carrying every diagnostic', () => {
   try {
     compileKernel('kernel k\nchannel\n', { path: 'x.kernel' });
