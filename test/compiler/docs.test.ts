@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { checkKernel, formatDiagnostics } from '../../compiler/index.ts';
 import { SCHEDULES } from '../../compiler/schedules.ts';
 import { PREDICTORS } from '../../compiler/check/sampler.ts';
+import { reservedWords } from '../../grammar/index.ts';
 
 const doc = readFileSync(fileURLToPath(new URL('../../docs/language.md', import.meta.url)), 'utf8');
 const blocks = [...doc.matchAll(/^```([\w-]*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, body: m[2]!, line: doc.slice(0, m.index).split('\n').length }));
@@ -32,6 +33,11 @@ test('every kernel-error block fails, and the output shown after it is exact', (
     const next = blocks[i + 1];
     if (next?.lang === 'text') assert.fixture(formatDiagnostics(r.diagnostics, b.body) + '\n', next.body, `docs/language.md line ${next.line}`);
   });
+});
+
+test('the list of reserved words is complete', () => {
+  const para = doc.slice(doc.indexOf('- **Reserved words**'), doc.indexOf('- **Reserved words**') + 600);
+  for (const w of reservedWords) assert.ok(new RegExp(`[\\s\`]${w}[\\s\`]`).test(para), w);
 });
 
 test('the schedule and predictor tables list every built-in and option', () => {
