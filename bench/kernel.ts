@@ -1,0 +1,161 @@
+// Kernel overhead: tokens/s of forward corruption, of the plug-in reverse step and of the ELBO
+// integrand with its gradient, next to the denoiser's output-layer matmul for the same batch
+// ([B*L, d] x [d, V], runtime/nn/matmul, autotuned), all measured in this run on this adapter.
+// The ratio kernel time / matmul time is the kernel's overhead on a training or sampling step;
+// the target is <= 0.2.
+//
+//   npx tsx bench/kernel.ts [--V 30522] [--k 10] [--L 128] [--B auto] [--d 384] [--reps 5]
+//                           [--kernel semdlm_plus|semdlm|masking|uniform|hybrid|everything]
+//
+// The graph is a random k-regular graph (row weights random, normalised): building a knn graph of
+// 30522 tokens from 384-d embeddings is a one-off that would dominate the run on a CPU adapter,
+// and the kernels' cost depends on the degree, not on which tokens are neighbours. Logits are
+// random normal, x0 Zipf-distributed, t uniform per sequence (fixed seeds).
+import { getGpu, readBuffer } from '../runtime/gpu/index.ts';
+import { encodeMatmul, prepareMatmul } from '../runtime/nn/matmul/index.ts';
+import { createKernelRuntime, type CsrGraph, type KernelRuntime } from '../runtime/kernel/index.ts';
+import { tableBuffer, emptyBuffer } from '../runtime/kernel/encoder.ts';
+import * as IR from '../test/helpers/ir.ts';
+import { fmt, lpad, pad } from './util.ts';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, def: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1]! : def;
+};
+const V = Number(arg('--V', '30522'));
+const k = Number(arg('--k', '10'));
+const L = Number(arg('--L', '128'));
+const d = Number(arg('--d', '384'));
+const reps = Number(arg('--reps', '5'));
+const kernelName = arg('--kernel', 'semdlm_plus');
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+}
+
+const gpu = await getGpu();
+// Batch: as many sequences as keep the logits [B*L, V] within one storage binding, at most 64.
+const Bmax = Math.max(1, Math.min(64, Math.floor(gpu.limits.maxStorageBufferBindingSize / (L * V * 4))));
+const B = arg('--B', 'auto') === 'auto' ? Bmax : Number(arg('--B', '1'));
+const N = B * L;
+console.log(`adapter: ${gpu.description}${gpu.isSoftware ? ' (software)' : ''}; subgroups ${gpu.hasSubgroups ? gpu.subgroupMinSize : 'none'}`);
+console.log(`kernel ${kernelName}, V = ${V}, k = ${k}, L = ${L}, B = ${B} (${N} positions), d = ${d}, ${reps} timed repetitions (median)`);
+
+const r = rng(1);
+const rowPtr = new Int32Array(V + 1);
+const col = new Int32Array(V * k);
+const w = new Float64Array(V * k);
+for (let v = 0; v < V; v++) {
+  const nb = new Set<number>();
+  while (nb.size < k) {
+    const u = Math.floor(r() * V);
+    if (u !== v) nb.add(u);
+  }
+  const cols = [...nb].sort((a, b) => a - b);
+  const ws = cols.map(() => 0.1 + r());
+  const z = ws.reduce((a, b) => a + b, 0);
+  cols.forEach((u, j) => {
+    col[v * k + j] = u;
+    w[v * k + j] = ws[j]! / z;
+  });
+  rowPtr[v + 1] = (v + 1) * k;
+}
+const graph: CsrGraph = { V, rowPtr, col, w };
+const unigram = Float64Array.from({ length: V }, (_, i) => 1 / (i + 10));
+const uz = unigram.reduce((a, b) => a + b, 0);
+unigram.forEach((x, i) => (unigram[i] = x / uz));
+
+const make: Record<string, () => ReturnType<typeof IR.masking>> = {
+  semdlm_plus: () => IR.semdlmPlus(undefined, { k }),
+  semdlm: () => IR.semdlm(undefined, k),
+  masking: () => IR.masking(),
+  uniform: () => IR.uniform(),
+  hybrid: () => IR.hybrid(),
+  everything: () => IR.everything(),
+};
+const spec = make[kernelName]?.();
+if (!spec) throw new Error(`--kernel: unknown kernel '${kernelName}' (one of ${Object.keys(make).join(', ')})`);
+spec.graphs.forEach((g) => (g.k = k));
+const t0 = performance.now();
+const rt: KernelRuntime = await createKernelRuntime(gpu, spec, { V, graphs: { near: graph }, unigram });
+console.log(`runtime ready in ${fmt((performance.now() - t0) / 1000, 2)} s`);
+
+// Inputs.
+// Roughly Zipf(1) over the vocabulary (log-uniform ranks).
+const x0host = Uint32Array.from({ length: N }, () => Math.max(0, Math.min(V - 1, Math.floor(Math.exp(r() * Math.log(V + 10))) - 10)));
+const x0 = tableBuffer(gpu, x0host);
+const xt = emptyBuffer(gpu, N * 4);
+const xs = emptyBuffer(gpu, N * 4);
+const tTrain = Array.from({ length: B }, () => r());
+const logitsHost = new Float32Array(N * V);
+for (let i = 0; i < logitsHost.length; i++) logitsHost[i] = 2 * (r() + r() + r() - 1.5);
+const logits = tableBuffer(gpu, logitsHost);
+const dlogits = emptyBuffer(gpu, N * V * 4);
+const loss = emptyBuffer(gpu, N * 4);
+// The peer: C [N, V] = H [N, d] @ W [d, V].
+const Hbuf = tableBuffer(gpu, Float32Array.from({ length: N * d }, () => r() - 0.5));
+const Wbuf = tableBuffer(gpu, Float32Array.from({ length: d * V }, () => (r() - 0.5) * 0.05));
+const Cbuf = emptyBuffer(gpu, N * V * 4);
+const mm = await prepareMatmul(gpu, { M: N, N: V, K: d });
+
+async function time(label: string, record: (enc: GPUCommandEncoder) => void): Promise<number> {
+  const once = async () => {
+    const enc = gpu.device.createCommandEncoder();
+    record(enc);
+    const s = performance.now();
+    gpu.device.queue.submit([enc.finish()]);
+    await gpu.device.queue.onSubmittedWorkDone();
+    return performance.now() - s;
+  };
+  await once(); // compile and warm
+  const ms: number[] = [];
+  for (let i = 0; i < reps; i++) ms.push(await once());
+  ms.sort((a, b) => a - b);
+  const med = ms[Math.floor(ms.length / 2)]!;
+  void label;
+  return med;
+}
+
+const msMatmul = await time('matmul', (enc) => encodeMatmul({ gpu, encoder: enc }, { M: N, N: V, K: d, a: { buffer: Hbuf }, b: { buffer: Wbuf }, c: { buffer: Cbuf } }));
+const msCorrupt = await time('corrupt', (enc) => rt.encodeCorrupt(enc, { B, L, t: tTrain, x0, out: xt, seed: 1, stream: 0 }));
+const msElbo = await time('elbo', (enc) => rt.encodeElbo(enc, { B, L, t: tTrain, logits, x0, xt, loss, dlogits }));
+// A sampling step: every sequence at the same t, one step of 1/128.
+const enc0 = gpu.device.createCommandEncoder();
+rt.encodeCorrupt(enc0, { B, L, t: Array(B).fill(0.5), x0, out: xt, seed: 2, stream: 0 });
+gpu.device.queue.submit([enc0.finish()]);
+const tS = Array(B).fill(0.5);
+const sS = Array(B).fill(0.5 - 1 / 128);
+const msReverse = await time('reverse', (enc) => rt.encodeReverse(enc, { B, L, t: tS, s: sS, logits, xt, out: xs, seed: 3, stream: 1 }));
+const msRules = spec.sampler.rules.length
+  ? await time('rules', (enc) => rt.encodeRules(enc, { B, L, t: tS, s: sS, step: 1, logits, tokens: xt, out: dlogits }))
+  : NaN;
+// Touch the outputs so nothing is optimised away, and check they are finite.
+const l0 = new Float32Array(await readBuffer(gpu, loss, N * 4));
+if (!l0.every(Number.isFinite)) console.log('warning: non-finite ELBO values');
+
+const tok = (ms: number) => (N / ms) * 1000;
+const rows: Array<[string, number]> = [
+  ['output-layer matmul (peer)', msMatmul],
+  ['forward corruption', msCorrupt],
+  ['ELBO integrand + gradient', msElbo],
+  ['reverse step (sample)', msReverse],
+];
+if (Number.isFinite(msRules)) rows.push([`sampler rules (${spec.sampler.rules.map((x) => x.kind).join(', ')})`, msRules]);
+console.log(`\nmatmul variant: ${JSON.stringify(mm)}`);
+console.log(`${pad('', 34)}${lpad('ms', 10)}${lpad('tokens/s', 14)}${lpad('x matmul', 10)}`);
+for (const [name, ms] of rows) console.log(`${pad(name, 34)}${lpad(fmt(ms, 2), 10)}${lpad(fmt(tok(ms), 0), 14)}${lpad(fmt(ms / msMatmul, 3), 10)}`);
+const train = (msCorrupt + msElbo) / msMatmul;
+const sample = (msReverse + (Number.isFinite(msRules) ? msRules : 0)) / msMatmul;
+console.log(`\nkernel overhead per training step (corruption + ELBO with gradient) / matmul: ${fmt(train, 3)} (target <= 0.2)`);
+console.log(`kernel overhead per sampling step (rules + reverse step) / matmul: ${fmt(sample, 3)} (target <= 0.2)`);
+const desc = rt.describe(tTrain.slice(0, 4));
+console.log(`workspace ${fmt(desc.workspaceBytes / 2 ** 20, 0)} MiB, ${desc.maxColumns} positions per chunk, H at t = ${desc.at?.map((a) => `${a.t.toFixed(2)}: ${a.H}`).join(', ')}`);
+process.exit(0);

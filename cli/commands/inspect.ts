@@ -1,0 +1,292 @@
+// dlmk inspect KERNEL --vocab N --t T --x0 I [...] --json: every kernel quantity for one position
+// (row, column, posterior, reverse step, reverse rates, ELBO integrand and gradient, prior), on the
+// GPU or, with --reference, by the float64 reference. docs/inspect.md documents the JSON.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { Command, CommandContext } from '../command.ts';
+import { UsageError } from '../command.ts';
+import { compileKernel, formatDiagnostics, KernelCheckError, KernelSyntaxError } from '../../compiler/index.ts';
+import { assertValid } from '../../specs/validate.ts';
+import type { KernelSpec } from '../../specs/types/kernel.ts';
+import { loadEmbeddings, parseNpy, type Embeddings } from '../../runtime/data/embeddings.ts';
+import { parseArgs, readText } from './check.ts';
+
+const usage =
+  'dlmk inspect KERNEL --vocab N [--embeddings FILE [--tensor NAME] | --graph FILE] [--unigram FILE] --t T [--s S] --x0 I [--xt J] ' +
+  '[--logits FILE] [--H H] [--set name=value ...] [--json] [--reference]';
+
+/** The documented stand-in embedding (docs/inspect.md): V x 16 standard normals, mulberry32 seed 0x5eed, Box-Muller, row-major. */
+export function seededEmbedding(V: number, d = 16, seed = 0x5eed): Float64Array {
+  let a = seed >>> 0;
+  const u = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  return Float64Array.from({ length: V * d }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
+}
+
+function num(args: Map<string, string>, name: string, what: string, opts: { int?: boolean; required?: boolean } = {}): number | undefined {
+  const raw = args.get(name);
+  if (raw === undefined) {
+    if (opts.required) throw new UsageError(`${name} is required (${what}): ${usage}`);
+    return undefined;
+  }
+  const x = Number(raw);
+  if (!Number.isFinite(x) || (opts.int && !Number.isInteger(x))) throw new UsageError(`${name} must be ${opts.int ? 'an integer' : 'a number'} (${what}), got '${raw}'`);
+  return x;
+}
+
+/** A vector of numbers from a .json array or a 1-D .npy file. */
+function readVector(path: string, n: number, what: string): Float64Array {
+  let xs: Float64Array;
+  if (extname(path).toLowerCase() === '.npy') {
+    let buf: Buffer;
+    try {
+      buf = readFileSync(path);
+    } catch {
+      throw new UsageError(`cannot read '${path}' (${what})`, 1);
+    }
+    // A 1-D array reads as [n, 1] once its shape is padded: accept (n,) by rewriting the header.
+    const text = buf.subarray(0, Math.min(buf.length, 512)).toString('latin1').replace(/'shape'\s*:\s*\((\d+),\s*\)/, (_m, k: string) => `'shape': (${k}, 1)`);
+    const fixed = Buffer.concat([Buffer.from(text, 'latin1'), buf.subarray(Math.min(buf.length, 512))]);
+    xs = Float64Array.from(parseNpy(fixed, path).data);
+  } else {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readText(path));
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`'${path}' (${what}) is not valid JSON: ${(err as Error).message}`, 1);
+    }
+    if (!Array.isArray(doc) || !doc.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new UsageError(`'${path}' (${what}) must be a JSON array of numbers`, 1);
+    xs = Float64Array.from(doc as number[]);
+  }
+  if (xs.length !== n) throw new UsageError(`'${path}' (${what}) has ${xs.length} values, the vocabulary ${n}`, 1);
+  return xs;
+}
+
+function loadSpec(file: string, sets: Record<string, string>): KernelSpec {
+  const text = readText(file);
+  if (file.endsWith('.json')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      throw new UsageError(`'${file}' is not valid JSON: ${(err as Error).message}`, 1);
+    }
+    const spec = assertValid<KernelSpec>('kernel', doc, file);
+    for (const [name, raw] of Object.entries(sets)) {
+      const p = spec.params.find((x) => x.name === name);
+      if (!p) throw new UsageError(`--set ${name}: the kernel has no parameter '${name}' (it has ${spec.params.map((x) => x.name).join(', ') || 'none'})`);
+      p.value = p.type === 'bool' ? raw === 'true' : Number(raw);
+    }
+    return spec;
+  }
+  try {
+    return compileKernel(text, { path: file, params: sets });
+  } catch (err) {
+    if (err instanceof KernelSyntaxError || err instanceof KernelCheckError) {
+      throw new UsageError(`${file} does not compile:\n${formatDiagnostics((err as KernelCheckError).diagnostics, text)}`, 1);
+    }
+    throw err;
+  }
+}
+
+const inspect: Command = {
+  name: 'inspect',
+  summary: 'print a kernel\'s row, column, posterior, reverse step and ELBO (with gradient) for one position',
+  usage,
+  async run(ctx: CommandContext): Promise<number> {
+    const args = parseArgs(ctx.argv, {
+      values: ['--vocab', '--embeddings', '--tensor', '--graph', '--unigram', '--t', '--s', '--x0', '--xt', '--logits', '--H'],
+      flags: ['--json', '--reference'],
+      sets: true,
+    });
+    if (args.files.length !== 1) throw new UsageError(`name one kernel (.kernel or compiled .spec.json): ${usage}`);
+    const v = args.values;
+    const V = num(v, '--vocab', 'the number of tokens', { int: true, required: true })!;
+    if (V < 2) throw new UsageError(`--vocab must be at least 2, got ${V}`);
+    const t = num(v, '--t', 'the time, in [0, 1]', { required: true })!;
+    const x0 = num(v, '--x0', 'the clean token', { int: true, required: true })!;
+    const H = num(v, '--H', 'the hop truncation', { int: true });
+    const spec = loadSpec(args.files[0]!, args.sets);
+    const S = V + (spec.hasMask ? 1 : 0);
+    const notes: string[] = [];
+    const steps = spec.sampler.options.steps;
+    const s = num(v, '--s', 'the reverse step\'s target time') ?? Math.max(0, t - 1 / steps);
+    if (v.get('--s') === undefined) notes.push(`--s not given: s = t - 1/steps = ${s} (steps = ${steps})`);
+    let xt = num(v, '--xt', 'the noisy state', { int: true });
+    if (xt === undefined) {
+      xt = x0;
+      notes.push(`--xt not given: x_t = x0 = ${x0}`);
+    }
+    if (!(t >= 0 && t <= 1) || !(s >= 0 && s <= t)) throw new UsageError(`times must satisfy 0 <= s <= t <= 1, got s = ${s}, t = ${t}`);
+    if (!(x0 >= 0 && x0 < V)) throw new UsageError(`--x0 ${x0} is not a token (0..${V - 1})`);
+    if (!(xt >= 0 && xt < S)) throw new UsageError(`--xt ${xt} is not a state (0..${S - 1}${spec.hasMask ? `; [MASK] is ${V}` : ''})`);
+
+    // Graphs: a file, embeddings, or the documented seeded stand-in.
+    let emb: Embeddings | null = null;
+    let graphFile: { V: number; rowPtr: Int32Array; col: Int32Array; w: Float64Array } | null = null;
+    if (v.get('--graph') && v.get('--embeddings')) throw new UsageError('give --graph or --embeddings, not both');
+    if (spec.graphs.length) {
+      if (spec.graphs.some((g) => g.classes !== null)) throw new UsageError(`graph '${spec.graphs.find((g) => g.classes !== null)!.name}' picks neighbours within lexical classes, which inspect cannot load yet`);
+      if (v.get('--graph')) {
+        const doc = JSON.parse(readText(v.get('--graph')!)) as { V: number; rowPtr: number[]; col: number[]; w: number[] };
+        if (!doc || doc.V !== V || !Array.isArray(doc.rowPtr) || !Array.isArray(doc.col) || !Array.isArray(doc.w)) {
+          throw new UsageError(`'${v.get('--graph')}' must be a JSON graph {V: ${V}, rowPtr, col, w} (CSR, row-stochastic)`, 1);
+        }
+        graphFile = { V, rowPtr: Int32Array.from(doc.rowPtr), col: Int32Array.from(doc.col), w: Float64Array.from(doc.w) };
+      } else if (v.get('--embeddings')) {
+        try {
+          emb = loadEmbeddings(v.get('--embeddings')!, { tensor: v.get('--tensor') });
+        } catch (err) {
+          throw new UsageError((err as Error).message, 1);
+        }
+        if (emb.V !== V) throw new UsageError(`the embeddings have ${emb.V} rows, --vocab is ${V}`, 1);
+      } else {
+        emb = { V, d: 16, data: seededEmbedding(V), dtype: 'float64', source: 'seeded' };
+        notes.push('no --embeddings: graphs are built from the seeded stand-in embedding (V x 16 standard normals, mulberry32 seed 0x5eed; docs/inspect.md)');
+      }
+    }
+    const needsUnigram = spec.channels.some((c) => c.operator.op === 'reset' && c.operator.dist.kind === 'unigram') || spec.schedule.kind === 'mutual_info';
+    let unigram: Float64Array | undefined;
+    if (v.get('--unigram')) {
+      unigram = readVector(v.get('--unigram')!, V, 'the unigram law');
+      const z = unigram.reduce((a, b) => a + b, 0);
+      if (!(z > 0) || unigram.some((x) => x < 0)) throw new UsageError('the unigram law must be non-negative with a positive sum', 1);
+      unigram = unigram.map((x) => x / z);
+    } else if (needsUnigram) {
+      unigram = new Float64Array(V).fill(1 / V);
+      notes.push('no --unigram: the unigram law is uniform');
+    }
+    let logits: Float64Array;
+    if (v.get('--logits')) logits = readVector(v.get('--logits')!, V, 'the model logits');
+    else {
+      logits = new Float64Array(V);
+      notes.push('no --logits: uniform logits (all 0)');
+    }
+
+    const result = args.flags.has('--reference')
+      ? await referenceInspect(spec, { V, emb, graphFile, unigram, t, s, x0, xt, H, logits })
+      : await gpuInspect(spec, { V, emb, graphFile, unigram, t, s, x0, xt, H, logits });
+    const out = { backend: args.flags.has('--reference') ? 'reference' : 'gpu', ...result, notes: [...notes, ...result.notes], logits: v.get('--logits') ?? 'uniform' };
+    if (args.flags.has('--json')) ctx.stdout(JSON.stringify(out));
+    else ctx.stdout(summary(out));
+    return 0;
+  },
+};
+
+interface Inputs {
+  V: number;
+  emb: Embeddings | null;
+  graphFile: { V: number; rowPtr: Int32Array; col: Int32Array; w: Float64Array } | null;
+  unigram?: Float64Array;
+  t: number;
+  s: number;
+  x0: number;
+  xt: number;
+  H?: number;
+  logits: Float64Array;
+}
+
+async function gpuInspect(spec: KernelSpec, q: Inputs) {
+  const { getGpu } = await import('../../runtime/gpu/index.ts');
+  const { createKernelRuntime } = await import('../../runtime/kernel/index.ts');
+  const { inspectGpu } = await import('../../runtime/kernel/inspect.ts');
+  const gpu = await getGpu();
+  const graphs = q.graphFile ? Object.fromEntries(spec.graphs.map((g) => [g.name, q.graphFile!])) : undefined;
+  const rt = await createKernelRuntime(gpu, spec, {
+    V: q.V,
+    graphs,
+    unigram: q.unigram,
+    embeddings: q.emb ? { data: q.emb.data, d: q.emb.d } : undefined,
+    embeddingFiles: q.emb ? Object.fromEntries(spec.graphs.flatMap((g) => (g.source === 'embeddings' ? [] : [[g.source.file, { data: q.emb!.data, d: q.emb!.d }]]))) : undefined,
+  });
+  const r = await inspectGpu(rt, { t: q.t, s: q.s, x0: q.x0, xt: q.xt, logits: Float32Array.from(q.logits), H: q.H });
+  const graphsInfo = rt.describe().graphs.map((g) => ({ name: g.name, hash: g.hash, nnz: g.nnz }));
+  return { ...r, graphs: graphsInfo, device: gpu.description };
+}
+
+async function referenceInspect(spec: KernelSpec, q: Inputs) {
+  const ref = await import('../../reference/kernel/index.ts');
+  const { buildRateTables } = await import('../../runtime/kernel/tables/index.ts');
+  const { KernelCoefficients, exprRates } = await import('../../runtime/kernel/coefficients.ts');
+  const { kernelStructure } = await import('../../runtime/kernel/structure.ts');
+  const graphs: Record<string, { V: number; rowPtr: Int32Array; col: Int32Array; w: Float64Array }> = {};
+  for (const g of spec.graphs) {
+    graphs[g.name] = q.graphFile ?? ref.buildKnnGraph(Float64Array.from(q.emb!.data), q.V, q.emb!.d, { k: g.k, bandwidth: g.bandwidth, symmetric: g.symmetric });
+  }
+  const tables = spec.channels.some((c) => c.Lambda === null || c.sigma === null) ? buildRateTables(spec, { V: q.V, unigram: q.unigram, graphs }) : undefined;
+  const K = ref.makeReferenceKernel(spec, { V: q.V, graphs, unigram: q.unigram, tables });
+  const V = q.V;
+  const S = K.S;
+  const mx = Math.max(...q.logits);
+  const e = q.logits.map((x) => Math.exp(x - mx));
+  const z = e.reduce((a, b) => a + b, 0);
+  const probs = e.map((x) => x / z);
+  const onehot = new Float64Array(V);
+  onehot[q.x0] = 1;
+  const h = q.H === undefined ? K.hops(q.t) : { H: q.H, bound: new KernelCoefficients(kernelStructure(spec), tables ?? exprRates(kernelStructure(spec))).transition(0, q.t, q.H).bound };
+  const row = Array.from(K.row(q.t, q.x0, q.H));
+  const column = Array.from(K.column(q.t, q.xt, q.H));
+  if (spec.hasMask) column.push(q.xt === V ? 1 : 0);
+  const mix = K.reverseMixture(probs, q.xt, q.t, q.s, q.H);
+  const notes: string[] = [];
+  let elbo: { value: number; byChannel: number[] } | null = null;
+  let grad: number[] | null = null;
+  if (row[q.xt]! > 0) {
+    const r = K.elbo(q.logits, q.x0, q.xt, q.t, q.H);
+    elbo = { value: r.value, byChannel: Array.from(r.byChannel) };
+    grad = Array.from(r.grad);
+  } else notes.push(`x_t = ${q.xt} has probability 0 under q_t(. | x0 = ${q.x0}): the ELBO integrand is undefined there`);
+  return {
+    kernel: spec.name,
+    V,
+    S,
+    hasMask: spec.hasMask,
+    t: q.t,
+    s: q.s,
+    x0: q.x0,
+    xt: q.xt,
+    H: h.H,
+    truncationBound: h.bound,
+    Hs: q.H ?? K.hops(q.s).H,
+    Hst: q.H ?? K.hopsBetween(q.s, q.t).H,
+    lambdas: Array.from(K.lambdas(q.t)),
+    row,
+    column,
+    posterior: Array.from(K.reverseStep(onehot, q.xt, q.t, q.s, q.H)),
+    reverse: Array.from(K.reverseStep(probs, q.xt, q.t, q.s, q.H)),
+    mixture: { stay: mix.weights[0]!, walk: mix.weights[1]!, reset: mix.weights[2]!, unmask: mix.weights[3]! },
+    rates: Array.from(K.reverseRates(probs, q.xt, q.t, q.H)),
+    elbo,
+    grad,
+    prior: Array.from(K.prior()),
+    priorKL: K.priorKL(q.x0),
+    notes,
+    graphs: Object.entries(graphs).map(([name, g]) => ({ name, hash: ref.graphHash(g), nnz: g.col.length })),
+  };
+}
+
+function summary(o: { kernel: string; backend: string; t: number; s: number; x0: number; xt: number; H: number; truncationBound: number; row: number[]; reverse: number[]; elbo: { value: number } | null; priorKL: number; mixture: Record<string, number>; notes: string[] }): string {
+  const top = (xs: number[]) =>
+    xs
+      .map((p, i) => [p, i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 5)
+      .map(([p, i]) => `${i}: ${p.toPrecision(4)}`)
+      .join(', ');
+  return [
+    `${o.kernel} (${o.backend}) at t = ${o.t}, s = ${o.s}, x0 = ${o.x0}, x_t = ${o.xt}; H = ${o.H} (truncation bound ${o.truncationBound.toExponential(2)})`,
+    `  row q_t(.|x0), largest: ${top(o.row)}`,
+    `  reverse p(x_s|x_t), largest: ${top(o.reverse)}; mixture ${Object.entries(o.mixture).map(([k, w]) => `${k} ${w.toPrecision(3)}`).join(', ')}`,
+    `  ELBO integrand: ${o.elbo ? o.elbo.value.toPrecision(6) : 'undefined'}; KL(q_1(.|x0) || p_1) = ${o.priorKL.toPrecision(6)}`,
+    ...o.notes.map((n) => `  note: ${n}`),
+    '  (--json prints every quantity)',
+  ].join('\n');
+}
+
+export default inspect;

@@ -1,0 +1,75 @@
+// `dlmk inspect`: the example command line of docs/inspect.md runs, prints every documented key,
+// and the GPU output agrees with --reference.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import inspect from '../../../cli/commands/inspect.ts';
+import { UsageError } from '../../../cli/command.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const doc = readFileSync(root + 'docs/inspect.md', 'utf8');
+
+async function run(argv: string[]): Promise<Record<string, unknown>> {
+  let out = '';
+  const code = await inspect.run({ argv, debug: false, stdout: (s) => (out += s), stderr: () => {} });
+  assert.is(code, 0);
+  return JSON.parse(out) as Record<string, unknown>;
+}
+
+function close(a: unknown, b: unknown, tol: number, path: string): void {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    assert.is(a.length, b.length, `${path}: length`);
+    a.forEach((x, i) => close(x, b[i], tol, `${path}[${i}]`));
+  } else if (typeof a === 'number' && typeof b === 'number') {
+    assert.ok(Math.abs(a - b) <= tol * Math.max(Math.abs(b), 1e-3), `${path}: ${a} vs ${b}`);
+  } else if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const k of Object.keys(b)) close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], tol, `${path}.${k}`);
+  } else assert.equal(a, b, path);
+}
+
+test('the documented example runs, has every documented key, and matches --reference', async () => {
+  const line = /```sh\n(dlmk inspect [^\n]*)\n```/.exec(doc)?.[1];
+  assert.ok(line, 'docs/inspect.md has an example command');
+  const argv = line!.split(/\s+/).slice(2).map((a) => (a.endsWith('.kernel') ? root + a : a));
+  const gpu = await run(argv);
+  const keys = [...doc.matchAll(/^\| `([a-zA-Z]+)`/gm)].map((m) => m[1]!);
+  for (const k of keys) if (k !== 'device' || gpu.backend === 'gpu') assert.ok(k in gpu, `key '${k}' missing`);
+  assert.is(gpu.backend, 'gpu');
+  assert.is(gpu.logits, 'uniform');
+  const ref = await run([...argv, '--reference']);
+  assert.is(ref.backend, 'reference');
+  for (const k of ['row', 'column', 'posterior', 'reverse', 'rates', 'prior', 'mixture']) close(gpu[k], ref[k], 1e-5, k);
+  for (const k of ['elbo', 'grad', 'priorKL']) close(gpu[k], ref[k], 1e-4, k);
+  for (const k of ['H', 'truncationBound', 'Hs', 'Hst', 'lambdas']) close(gpu[k], ref[k], 1e-9, k);
+});
+
+test('a graph kernel from a .kernel file with the seeded embedding: same graph hash, same numbers', async () => {
+  const argv = [root + 'kernels/semdlm_plus.kernel', '--vocab', '24', '--t', '0.7', '--s', '0.5', '--x0', '5', '--xt', '9', '--json', '--set', 'k=4'];
+  const gpu = await run(argv);
+  const ref = await run([...argv, '--reference']);
+  close(gpu.graphs, ref.graphs, 0, 'graphs');
+  assert.ok((gpu.notes as string[]).some((n) => n.includes('seeded stand-in embedding')));
+  for (const k of ['row', 'column', 'posterior', 'reverse', 'mixture']) close(gpu[k], ref[k], 1e-5, k);
+  for (const k of ['elbo', 'grad']) close(gpu[k], ref[k], 1e-4, k);
+});
+
+test('usage errors are one clear paragraph', async () => {
+  const err = async (argv: string[], text: string) => {
+    try {
+      await inspect.run({ argv, debug: false, stdout: () => {}, stderr: () => {} });
+    } catch (e) {
+      assert.instance(e, UsageError);
+      assert.ok((e as Error).message.includes(text), (e as Error).message);
+      return;
+    }
+    assert.unreachable(`expected an error with "${text}"`);
+  };
+  const k = root + 'kernels/masking.kernel';
+  await err([k, '--t', '0.5', '--x0', '1'], '--vocab is required');
+  await err([k, '--vocab', '8', '--t', '0.5', '--x0', '9'], '--x0 9 is not a token (0..7)');
+  await err([k, '--vocab', '8', '--t', '1.5', '--x0', '1'], 'times must satisfy 0 <= s <= t <= 1');
+  await err([k, '--vocab', '8', '--t', '0.5', '--x0', '1', '--xt', '9'], '--xt 9 is not a state (0..8; [MASK] is 8)');
+});
+
+test.run();
