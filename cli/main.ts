@@ -13,6 +13,7 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   validate: { summary: 'check a compiled spec (JSON) against its schema', load: () => import('./commands/validate.ts') },
   fmt: { summary: 'format .kernel files in the canonical layout', load: () => import('./commands/fmt.ts') },
   demo: { summary: 'the main job: check, compile and summarise the shipped kernels', load: () => import('./commands/demo.ts') },
+  inspect: { summary: 'print a kernel\'s row, column, posterior, reverse step and ELBO (with gradient) for one position', load: () => import('./commands/inspect.ts') },
   diagrams: { summary: 'print the syntax diagrams of the .kernel grammar as HTML', load: () => import('./commands/diagrams.ts') },
 };
 
