@@ -18,7 +18,7 @@ export class SpecValidationError extends Error {
   }
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true });
 const cache = new Map<string, ValidateFunction>();
 
 export function schemaPath(name: string): string {

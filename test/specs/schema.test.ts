@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { assertValid, checkAgainst, SpecValidationError } from '../../specs/validate.ts';
 import { all } from '../helpers/ir.ts';
+import * as X from '../../compiler/expr/build.ts';
+import type { Expr } from '../../specs/types/kernel.ts';
 
 test('the hand-built IR of every shipped kernel matches specs/kernel.schema.json', () => {
   for (const [name, make] of Object.entries(all)) {
@@ -26,6 +28,19 @@ test('a wrong spec is refused with JSON paths', () => {
     assert.ok(paths.some((p) => p === "$ is missing the property 'hops'"), paths.join('\n'));
     assert.ok(paths.some((p) => p === "$ has an unknown property 'extra'"), paths.join('\n'));
   }
+});
+
+test('deeply nested expressions validate (the Expr union is discriminated by k, not tried branch by branch)', () => {
+  // Without the discriminator, ajv's allErrors oneOf re-validated each subtree under every
+  // branch: exponential in depth (a 22-deep sum took 24 s). 300 levels must be immediate.
+  const spec = all.masking();
+  let e: Expr = X.t;
+  for (let i = 0; i < 300; i++) e = X.add(e, X.mul(i, X.t));
+  spec.channels[0].share = e;
+  assert.equal(checkAgainst('kernel', spec), []);
+  spec.channels[0].share = X.add(e, { k: 'binary', op: '%', a: X.t, b: X.t } as unknown as Expr);
+  const issues = checkAgainst('kernel', spec);
+  assert.ok(issues.some((i) => i.path.endsWith('.b.op') && /must be one of/.test(i.message)), JSON.stringify(issues));
 });
 
 test('specs/types is generated from the schemas and up to date', () => {
