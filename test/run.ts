@@ -25,6 +25,8 @@ const files = walk(join(root, 'test'), []).filter(
   (f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)),
 );
 
+const DAWN_NOISE = /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced/;
+
 interface Counts { passed: number; failed: number; skipped: number }
 
 function runFile(file: string): Promise<Counts & { ms: number }> {
@@ -32,7 +34,7 @@ function runFile(file: string): Promise<Counts & { ms: number }> {
     const t0 = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test', 'child.ts'), file], {
       cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '0' },
     });
     let tail = '';
@@ -41,12 +43,21 @@ function runFile(file: string): Promise<Counts & { ms: number }> {
       tail = (tail + text).slice(-4096);
       process.stdout.write(text.replace(/\n?@@dlmk-result .*\n?/g, '\n'));
     });
+    // Dawn prints two lines about dynamic-offset limits whenever an adapter is requested: noise.
+    let errTail = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      const lines = (errTail + chunk.toString()).split('\n');
+      errTail = lines.pop() ?? '';
+      const kept = lines.filter((l) => !DAWN_NOISE.test(l));
+      if (kept.length) process.stderr.write(kept.join('\n') + '\n');
+    });
     const timer = setTimeout(() => {
       console.error(`\n  timed out after ${perFileTimeoutMs / 1000}s: ${relative(root, file)}`);
       child.kill('SIGKILL');
     }, perFileTimeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (errTail && !DAWN_NOISE.test(errTail)) process.stderr.write(errTail + '\n');
       const m = /@@dlmk-result (\{.*\})/.exec(tail);
       const ms = Date.now() - t0;
       if (!m) {
@@ -62,6 +73,7 @@ function runFile(file: string): Promise<Counts & { ms: number }> {
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
 const timings: string[] = [];
 for (const file of files) {
+  process.stdout.write(`\n── ${relative(root, file)}\n`);
   const r = await runFile(file);
   total.passed += r.passed;
   total.failed += r.failed;
