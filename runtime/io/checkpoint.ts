@@ -22,7 +22,7 @@ import type {
 import { writeFileAtomic } from './atomic.ts';
 import { CheckpointError } from './errors.ts';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.ts';
-import { DLMK_VERSION } from './version.ts';
+import { dlmkVersion } from './version.ts';
 
 export const MANIFEST = 'manifest.json';
 export const FILE_NAMES = { weights: 'model.safetensors', optimizer: 'optimizer.safetensors', ema: 'ema.safetensors' } as const;
@@ -85,7 +85,7 @@ export async function saveCheckpoint(dir: string, c: CheckpointInput): Promise<C
   if (c.ema) files.ema = await writeTensors(dir, 'ema', c.ema, c.step);
   const manifest: CheckpointManifest = {
     format: 'dlmk.checkpoint/1',
-    dlmkVersion: DLMK_VERSION,
+    dlmkVersion: dlmkVersion(),
     step: c.step,
     seed: c.seed,
     model: c.model,

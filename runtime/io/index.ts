@@ -14,4 +14,4 @@ export {
   type ExpectedTensor,
   type FileRole,
 } from './checkpoint.ts';
-export { DLMK_VERSION } from './version.ts';
+export { dlmkVersion } from './version.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CheckpointError,
-  DLMK_VERSION,
+  dlmkVersion,
   decodeSafetensors,
   loadCheckpoint,
   optimizerTensorNames,
@@ -63,7 +63,7 @@ test('save then load: manifest fields, every tensor bit-exact, no temp files lef
   const dir = fresh();
   const m = await saveCheckpoint(dir, input);
   assert.equal(readdirSync(dir).sort(), ['ema.safetensors', 'manifest.json', 'model.safetensors', 'optimizer.safetensors']);
-  assert.is(m.dlmkVersion, DLMK_VERSION);
+  assert.is(m.dlmkVersion, dlmkVersion());
   assert.equal(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')), m);
   const c = await loadCheckpoint(dir, { model, params });
   assert.is(c.manifest.step, 12);
