@@ -77,6 +77,20 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 }`;
 }
 
+const viewTextures = new WeakMap<GPUTextureView, GPUTexture>();
+function textureOf(view: GPUTextureView): GPUTexture {
+  const t = viewTextures.get(view);
+  if (!t) throw new Error('matmul: a pack target view was not made by createPackView');
+  return t;
+}
+
+/** A view of `texture` whose texture copies can find (pack targets must be made this way). */
+export function createPackView(texture: GPUTexture): GPUTextureView {
+  const view = texture.createView();
+  viewTextures.set(view, texture);
+  return view;
+}
+
 /** Per device and role, one scratch texture that grows as needed (reused by every call in order). */
 const scratch = new WeakMap<GPUDevice, Map<string, { texture: GPUTexture; view: GPUTextureView }>>();
 
@@ -90,7 +104,7 @@ export function scratchTexture(gpu: Gpu, role: string, format: TexFormat, width:
   const h = Math.max(height, have?.texture.height ?? 0);
   // The old texture is not destroyed: commands already encoded may still read it.
   const texture = createPackTexture(gpu, format, w, h, `matmul scratch ${key}`);
-  const entry = { texture, view: texture.createView() };
+  const entry = { texture, view: createPackView(texture) };
   m.set(key, entry);
   return entry.view;
 }
@@ -100,8 +114,36 @@ export function createPackTexture(gpu: Gpu, format: TexFormat, width: number, he
   return gpu.device.createTexture({ size: [width, height], format, usage: 0x04 | 0x08 | 0x02, label });
 }
 
-/** Encodes one pass that fills `view` (at least width x height) from the operand window `w`. */
+/**
+ * A copy does the packing when the texture rows are the operand's rows unchanged: f32, not
+ * transposed, no padding, rows 256-byte aligned (copyBufferToTexture's rule) and texel-aligned
+ * start. Items are copied one region each, or as one region when they are back to back.
+ */
+function copyPlan(s: PackSpec, w: Window): { bytesPerRow: number; regions: { offset: number; y: number; rows: number }[] } | null {
+  if (s.format !== 'rgba32float' || s.trans || s.cols !== s.width * 4 || s.rows !== s.rowsPad) return null;
+  const bytesPerRow = s.ld * 4;
+  if (bytesPerRow % 256 !== 0 || !(w.buffer.usage & 0x04)) return null; // COPY_SRC
+  const base = w.byteOffset + w.elem * 4;
+  const [n0, n1] = s.items;
+  const regions: { offset: number; y: number; rows: number }[] = [];
+  if (n0 * n1 === 1 || (s.strides[1] === s.rows * s.ld && (n0 === 1 || s.strides[0] === n1 * s.strides[1]))) {
+    regions.push({ offset: base, y: 0, rows: n0 * n1 * s.rows });
+  } else {
+    for (let i = 0; i < n0; i++) for (let j = 0; j < n1; j++) regions.push({ offset: base + (i * s.strides[0] + j * s.strides[1]) * 4, y: (i * n1 + j) * s.rowsPad, rows: s.rows });
+  }
+  return regions.every((r) => r.offset % 16 === 0) ? { bytesPerRow, regions } : null;
+}
+
+/** Encodes the packing of operand window `w` into `view` (at least width x height): a copy where possible, else one compute pass. */
 export function encodePack(gpu: Gpu, encoder: GPUCommandEncoder, s: PackSpec, w: Window, view: GPUTextureView, viewId: number): void {
+  const plan = copyPlan(s, w);
+  if (plan) {
+    const texture = textureOf(view);
+    for (const r of plan.regions) {
+      encoder.copyBufferToTexture({ buffer: w.buffer, offset: r.offset, bytesPerRow: plan.bytesPerRow }, { texture, origin: [0, r.y] }, [s.width, r.rows]);
+    }
+    return;
+  }
   const key = `matmul/pack/${s.format}`;
   const pipeline = pipelineNow(gpu, { key, code: packCode(s) });
   const height = textureHeight(s);
@@ -119,7 +161,12 @@ export function encodePack(gpu: Gpu, encoder: GPUCommandEncoder, s: PackSpec, w:
   pass.end();
 }
 
-/** How op(A) and op(B) are packed for a texture kernel, and the texture rows per batch index. */
+/**
+ * How op(A) and op(B) are packed for a texture kernel, and the texture rows per batch index.
+ * op(A) is packed as M rows of K. B is packed as stored when transB (N rows of K: the kernels'
+ * "nk" layout), else as K rows of N ("kn"); either way K is the padded dimension when it runs
+ * along rows of texels, and zero rows pad it when it runs down the texture.
+ */
 export function packSpecs(p: Problem, format: TexFormat, kChunk: number): { a: PackSpec; b: PackSpec; rows: TexRows } {
   const vpt = valuesPerTexel(format);
   const kp = Math.ceil(p.K / kChunk) * kChunk;
@@ -127,14 +174,15 @@ export function packSpecs(p: Problem, format: TexFormat, kChunk: number): { a: P
   const ia = items(p.strideA);
   const ib = items(p.strideB);
   const a: PackSpec = { format, trans: p.transA, rows: p.M, cols: p.K, rowsPad: p.M, width: kp / vpt, ld: p.lda, items: ia, strides: p.strideA };
-  const b: PackSpec = { format, trans: p.transB, rows: p.K, cols: p.N, rowsPad: kp, width: Math.ceil(p.N / vpt), ld: p.ldb, items: ib, strides: p.strideB };
+  const b: PackSpec = p.transB
+    ? { format, trans: false, rows: p.N, cols: p.K, rowsPad: p.N, width: kp / vpt, ld: p.ldb, items: ib, strides: p.strideB }
+    : { format, trans: false, rows: p.K, cols: p.N, rowsPad: kp, width: Math.ceil(p.N / vpt), ld: p.ldb, items: ib, strides: p.strideB };
   const rows: TexRows = {
     kp,
-    ta0: p.strideA[0] ? ia[1] * p.M : 0,
-    ta1: p.strideA[1] ? p.M : 0,
-    tb0: p.strideB[0] ? ib[1] * kp : 0,
-    tb1: p.strideB[1] ? kp : 0,
+    ta0: p.strideA[0] ? ia[1] * a.rowsPad : 0,
+    ta1: p.strideA[1] ? a.rowsPad : 0,
+    tb0: p.strideB[0] ? ib[1] * b.rowsPad : 0,
+    tb1: p.strideB[1] ? b.rowsPad : 0,
   };
   return { a, b, rows };
 }
-

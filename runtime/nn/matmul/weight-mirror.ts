@@ -5,7 +5,7 @@
 // pass, in the same command encoder, so the copy is refreshed once per change, not per call.
 import type { Gpu } from '../../gpu/index.ts';
 import { idOf } from './bindings.ts';
-import { createPackTexture, textureHeight, type PackSpec } from './pack.ts';
+import { createPackTexture, createPackView, textureHeight, type PackSpec } from './pack.ts';
 import type { MatmulOperand } from './types.ts';
 
 interface Entry {
@@ -40,7 +40,7 @@ export class WeightMirror implements MatmulOperand {
     let e = this.entries.get(key);
     if (!e) {
       const texture = createPackTexture(this.gpu, spec.format, spec.width, textureHeight(spec), 'matmul weight mirror');
-      e = { texture, view: texture.createView(), fresh: false };
+      e = { texture, view: createPackView(texture), fresh: false };
       this.entries.set(key, e);
     }
     return { view: e.view, id: idOf(e.view), stale: !e.fresh, key };

@@ -1,10 +1,16 @@
 // (1) The lavapipe-friendly kernel (PERF-NOTES, "fastest matmul shape"): one subgroup per
-// workgroup owns R rows x (4 * S * CPL) columns of C; each lane holds CPL vec4s of columns per
-// row. Per k chunk of 4*S, every lane fetches one texel of op(A) per row (4 consecutive k) and the
-// subgroup spreads those values with subgroupBroadcast (a register extract on a CPU); op(B) rows
-// come one texel per lane per k. No workgroup memory, no barriers; the chunk is unrolled by this
-// generator. Operands come from textures packed by pack.ts, zero-padded along K, so there is no
-// k tail; rows and columns past M and N read clamped texels and are not stored.
+// workgroup owns R rows x (4 * S * CPL) columns of C (S = subgroup size, from the adapter);
+// each lane holds CPL vec4s of columns per row. Per k chunk (4 * S values of k), every lane
+// fetches one texel of op(A) per row (4 consecutive k) and the subgroup spreads those values with
+// subgroupBroadcast (a register extract on a CPU); op(B) comes one texel per lane per k. No
+// workgroup memory, no barriers; the chunk is unrolled by this generator.
+//
+// Operands come from textures (pack.ts), zero-padded along K so there is no k tail; rows and
+// columns past M and N read clamped texels and are not stored. op(B) is read in either layout:
+// "kn" (texel = 4 columns at one k: B as stored when transB is false) or "nk" (texel = 4 k of one
+// column: B as stored when transB is true, e.g. a Linear weight [out, in]); for "nk" a lane
+// fetches a 4x4 block in four texels and its transpose is a renaming of SoA registers. Either
+// way a texel is 16 bytes, and when the operand's rows are 256-byte aligned, packing is a copy.
 //
 // The f16 form reads rgba32uint texels holding 8 values as f16 pairs: half the texel fetches per
 // flop (a fetch is a function call in lavapipe), operands rounded to f16, accumulation in f32.
@@ -36,8 +42,9 @@ function unsupported(gpu: Gpu, f16: boolean, p: Problem): string | null {
   return packUnfit(gpu, a) ?? packUnfit(gpu, b);
 }
 
+// Larger R fetches fewer op(B) texels per flop but unrolls more code (compile time).
 function configs(_gpu: Gpu, f16: boolean): KernelConfig[] {
-  return f16 ? [{ R: 8 }, { R: 16 }] : [{ R: 16, CPL: 1 }, { R: 8, CPL: 2 }];
+  return f16 ? [{ R: 16 }, { R: 32 }] : [{ R: 16, CPL: 1 }, { R: 32, CPL: 1 }, { R: 16, CPL: 2 }];
 }
 
 function asSubgroup(c: KernelConfig): SubgroupConfig {
@@ -48,64 +55,92 @@ export function subgroupKernel(gpu: Gpu, p: Problem, f16: boolean, cfg: Subgroup
   const S = fixedSubgroupSize(gpu);
   const R = cfg.R;
   const CPL = f16 ? 2 : cfg.CPL;
-  const kPerTexel = f16 ? 8 : 4; // k values per A texel
+  const nk = p.transB; // op(B) texture layout, see the header
+  const kPerTexel = f16 ? 8 : 4;
   const kChunk = kPerTexel * S;
-  const cols = 4 * S * CPL; // columns per tile
+  const cols = 4 * S * CPL;
   const rows = Array.from({ length: R }, (_, r) => r);
   const js = Array.from({ length: CPL }, (_, j) => j);
   const L: string[] = [];
   const emit = (s: string) => L.push(s);
+  const unpack = (t: string) => [`vec4f(unpack2x16float(${t}.x), unpack2x16float(${t}.y))`, `vec4f(unpack2x16float(${t}.z), unpack2x16float(${t}.w))`];
 
   emit(`  let t = tile(wid, nwg);`);
   emit(`  if (!t.valid) { return; }`);
   emit(`  let arow = t.tex_a + t.tm * ${R}u;`);
-  // Texel column of this lane: f32 texels cover 4 columns each, CPL texels per lane spaced S apart;
-  // an f16 texel covers 8 columns (this lane's two vec4s).
-  emit(`  let cv = t.tn * ${f16 ? S : S * CPL}u + lane;`);
+  // First column of vec4 j of this lane (f16: j = 0, 1 are the two halves of one 8-column group).
+  for (const j of js) emit(`  let n${j} = ${f16 ? `(t.tn * ${S}u + lane) * 8u + ${4 * j}u` : `(t.tn * ${S * CPL}u + ${j * S}u + lane) * 4u`};`);
   for (const r of rows) emit(`  ${js.map((j) => `var c${r}_${j} = vec4f(0.0);`).join(' ')}`);
   emit(`  let chunks = P.kp / ${kChunk}u;`);
   emit(`  for (var ch = 0u; ch < chunks; ch = ch + 1u) {`);
   emit(`    let ka = ch * ${S}u + lane;`);
-  emit(`    let kb = t.tex_b + ch * ${kChunk}u;`);
-  if (f16) {
-    // a{r}: 8 k values of row r held by this lane (two vec4s unpacked from one texel).
-    for (const r of rows) {
-      emit(`    let ta${r} = textureLoad(AT, vec2u(ka, arow + ${r}u), 0);`);
-      emit(`    let a${r}_0 = vec4f(unpack2x16float(ta${r}.x), unpack2x16float(ta${r}.y));`);
-      emit(`    let a${r}_1 = vec4f(unpack2x16float(ta${r}.z), unpack2x16float(ta${r}.w));`);
+  // All of the chunk's op(B) texels first: a texel fetch is a function call on lavapipe that
+  // clobbers every vector register, so the fetches are grouped, and the multiply-adds that
+  // follow keep one row's accumulators in registers with B read from the stack.
+  if (!nk) {
+    emit(`    let kb = t.tex_b + ch * ${kChunk}u;`);
+    for (let kk = 0; kk < kChunk; kk++) {
+      if (f16) {
+        emit(`    let tb${kk} = textureLoad(BT, vec2u(n0 / 8u, kb + ${kk}u), 0);`);
+        const [lo, hi] = unpack(`tb${kk}`);
+        emit(`    let b${kk}_0 = ${lo}; let b${kk}_1 = ${hi};`);
+      } else {
+        for (const j of js) emit(`    let b${kk}_${j} = textureLoad(BT, vec2u(n${j} / 4u, kb + ${kk}u), 0);`);
+      }
     }
   } else {
-    for (const r of rows) emit(`    let a${r}_0 = textureLoad(AT, vec2u(ka, arow + ${r}u), 0);`);
+    // Texel (q, n) holds kPerTexel consecutive k of column n; q counts texels along k.
+    for (let q = 0; q < S; q++) {
+      if (f16) {
+        for (let i = 0; i < 8; i++) {
+          emit(`    let tb${q}_${i} = textureLoad(BT, vec2u(ch * ${S}u + ${q}u, t.tex_b + n0 + ${i}u), 0);`);
+          const [lo, hi] = unpack(`tb${q}_${i}`);
+          emit(`    let u${q}_${i}_0 = ${lo}; let u${q}_${i}_1 = ${hi};`);
+        }
+        for (let w = 0; w < 8; w++) {
+          const kk = q * 8 + w;
+          const h = Math.floor(w / 4);
+          const comp = 'xyzw'[w % 4]!;
+          for (const j of js) {
+            const col = (i: number) => `u${q}_${4 * j + i}_${h}.${comp}`;
+            emit(`    let b${kk}_${j} = vec4f(${col(0)}, ${col(1)}, ${col(2)}, ${col(3)});`);
+          }
+        }
+      } else {
+        for (const j of js) for (let i = 0; i < 4; i++) emit(`    let tb${q}_${j}_${i} = textureLoad(BT, vec2u(ch * ${S}u + ${q}u, t.tex_b + n${j} + ${i}u), 0);`);
+        for (let w = 0; w < 4; w++) {
+          const comp = 'xyzw'[w]!;
+          for (const j of js) emit(`    let b${q * 4 + w}_${j} = vec4f(tb${q}_${j}_0.${comp}, tb${q}_${j}_1.${comp}, tb${q}_${j}_2.${comp}, tb${q}_${j}_3.${comp});`);
+        }
+      }
+    }
   }
-  for (let kk = 0; kk < kChunk; kk++) {
-    const lane = Math.floor(kk / kPerTexel);
-    const within = kk % kPerTexel;
-    const half = Math.floor(within / 4);
-    const comp = 'xyzw'[within % 4]!;
+  // Then one row at a time: its op(A) texel (this lane's k values), spread by subgroupBroadcast.
+  for (const r of rows) {
+    emit(`    {`);
     if (f16) {
-      emit(`    let tb${kk} = textureLoad(BT, vec2u(cv, kb + ${kk}u), 0);`);
-      emit(`    let b${kk}_0 = vec4f(unpack2x16float(tb${kk}.x), unpack2x16float(tb${kk}.y));`);
-      emit(`    let b${kk}_1 = vec4f(unpack2x16float(tb${kk}.z), unpack2x16float(tb${kk}.w));`);
+      emit(`      let ta = textureLoad(AT, vec2u(ka, arow + ${r}u), 0);`);
+      const [lo, hi] = unpack('ta');
+      emit(`      let a_0 = ${lo}; let a_1 = ${hi};`);
     } else {
-      for (const j of js) emit(`    let b${kk}_${j} = textureLoad(BT, vec2u(cv + ${j * S}u, kb + ${kk}u), 0);`);
+      emit(`      let a_0 = textureLoad(AT, vec2u(ka, arow + ${r}u), 0);`);
     }
-    for (const r of rows) {
-      emit(`    { let s = vec4f(subgroupBroadcast(a${r}_${half}.${comp}, ${lane}u)); ${js.map((j) => `c${r}_${j} = fma(s, b${kk}_${j}, c${r}_${j});`).join(' ')} }`);
+    for (const j of js) emit(`      var x${j} = c${r}_${j};`);
+    for (let kk = 0; kk < kChunk; kk++) {
+      const srcLane = Math.floor(kk / kPerTexel);
+      const within = kk % kPerTexel;
+      const comp = 'xyzw'[within % 4]!;
+      emit(`      { let s = vec4f(subgroupBroadcast(a_${Math.floor(within / 4)}.${comp}, ${srcLane}u)); ${js.map((j) => `x${j} = fma(s, b${kk}_${j}, x${j});`).join(' ')} }`);
     }
+    for (const j of js) emit(`      c${r}_${j} = x${j};`);
+    emit(`    }`);
   }
   emit(`  }`);
-  // Stores: column n of vec4 j of this lane.
-  for (const j of js) {
-    emit(`  let n${j} = ${f16 ? `cv * 8u + ${4 * j}u` : `(cv + ${j * S}u) * 4u`};`);
-  }
   for (const r of rows) {
     emit(`  if (t.tm * ${R}u + ${r}u < P.M) {`);
     emit(`    let m = t.tm * ${R}u + ${r}u;`);
     for (const j of js) {
-      for (let q = 0; q < 4; q++) {
-        const comp = 'xyzw'[q]!;
-        emit(`    if (n${j} + ${q}u < P.N) { ${storeC('m', `n${j} + ${q}u`, `c${r}_${j}.${comp}`)} }`);
-      }
+      for (let q = 0; q < 4; q++) emit(`    if (n${j} + ${q}u < P.N) { ${storeC('m', `n${j} + ${q}u`, `c${r}_${j}.${'xyzw'[q]}`)} }`);
     }
     emit(`  }`);
   }
@@ -118,7 +153,7 @@ ${L.join('\n')}
   const name = f16 ? 'subgroup-f16' : 'subgroup';
   return {
     variant: name,
-    key: `matmul/${name}/S${S}R${R}C${CPL}`,
+    key: `matmul/${name}/S${S}R${R}C${CPL}/${nk ? 'nk' : 'kn'}`,
     code,
     tileM: R,
     tileN: cols,
