@@ -9,6 +9,8 @@ import { program, wgslModule, type WgslProgram } from './module.ts';
 
 export interface HopOptions {
   mats: 1 | 2;
+  /** vec4 columns per invocation (index loads shared by 4 * cpt positions). */
+  cpt?: number;
   /** Workgroup lanes along vec4 columns and along rows (wx * wy <= the device's limit). */
   wx: number;
   wy: number;
@@ -24,6 +26,8 @@ export function hopProgram(o: HopOptions): WgslProgram {
 @group(0) @binding(${7 + 3 * m}) var<storage, read_write> A${m}: array<vec4<f32>>;`,
     )
     .join('');
+  const cpt = o.cpt ?? 1;
+  const parts = Array.from({ length: cpt }, (_, q) => q);
   const code = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> rowPtr: array<u32>;
 @group(0) @binding(2) var<storage, read> colIdx: array<u32>;
@@ -33,21 +37,28 @@ ${binds}
 
 @compute @workgroup_size(${o.wx}, ${o.wy})
 fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-  let c = g.x;
+  let c0 = g.x * ${cpt}u;
   let r = row_of(g, nw, ${o.wy}u);
-  if (c >= d.act || r >= d.V) { return; }
+  if (c0 >= d.act || r >= d.V) { return; }
   let j0 = rowPtr[r];
   let j1 = rowPtr[r + 1u];
-${ids.map((m) => `  var s${m} = vec4<f32>(0.0);`).join('\n')}
+  // Columns past d.act (at most cpt - 1 of them) are computed too and ignored: C is padded.
+${ids.map((m) => parts.map((q) => `  var s${m}_${q} = vec4<f32>(0.0);`).join('\n')).join('\n')}
   for (var j = j0; j < j1; j = j + 1u) {
     let w = wt[j];
-    let k = colIdx[j] * d.cv + c;
-${ids.map((m) => `    s${m} = s${m} + w * X${m}[k];`).join('\n')}
+    let k = colIdx[j] * d.cv + c0;
+${ids.map((m) => parts.map((q) => `    s${m}_${q} = s${m}_${q} + w * X${m}[k${q ? ` + ${q}u` : ''}];`).join('\n')).join('\n')}
   }
-  let o = r * d.cv + c;
-  let h = hw[d.n * d.cv + c];
-${ids.map((m) => `  Y${m}[o] = s${m};\n  A${m}[o] = A${m}[o] + h * s${m};`).join('\n')}
+  let o = r * d.cv + c0;
+${parts
+  .map(
+    (q) => `  if (c0 + ${q}u < d.cv) {
+    let h${q} = hw[d.n * d.cv + c0 + ${q}u];
+${ids.map((m) => `    Y${m}[o + ${q}u] = s${m}_${q};\n    A${m}[o + ${q}u] = A${m}[o + ${q}u] + h${q} * s${m}_${q};`).join('\n')}
+  }`,
+  )
+  .join('\n')}
 }
 `;
-  return program(`hop${o.mats}`, [o.wx, o.wy], dimsModule, gridModule, wgslModule(`hop${o.mats}_main`, code));
+  return program(`hop${o.mats}x${o.cpt ?? 1}`, [o.wx, o.wy], dimsModule, gridModule, wgslModule(`hop${o.mats}_main`, code));
 }

@@ -35,6 +35,8 @@ export interface KernelRuntimeInputs {
   rates?: RateSource;
   /** Upper bound on scratch memory (bytes) for the column-layout workspace; default 512 MiB. */
   memoryBudget?: number;
+  /** Bytes of one column-layout matrix that should stay in cache (default 4 MiB on software adapters, 24 MiB on GPUs). */
+  cacheBytes?: number;
 }
 
 /** Per-sequence times for a batch of B sequences of L positions (position i is in sequence floor(i / L)). */
@@ -71,6 +73,8 @@ export class KernelRuntime {
   readonly lanes: number;
   /** Lanes of the workgroup-per-position kernels (softmax statistics, reverse step, rates). */
   readonly colW: number;
+  /** vec4 columns per invocation of the hop kernel. */
+  readonly cpt: number;
   /** Effective jump operator (sum of the jump graphs by share), if any. */
   readonly jump: DeviceGraph | null;
   readonly graphs: Record<string, DeviceGraph>;
@@ -94,6 +98,7 @@ export class KernelRuntime {
     this.pipes = new KernelPipelines(gpu);
     // Workgroup-per-position kernels: no more lanes than a quarter of the tokens (idle lanes and
     // barriers cost on a CPU adapter), at least 8.
+    this.cpt = Number(process.env['DLMK_HOP_CPT'] ?? (gpu.isSoftware ? 4 : 1));
     this.colW = Math.min(this.lanes, Math.max(8, 2 ** Math.floor(Math.log2(Math.max(1, V / 4)))));
     this.ws = new Workspace(gpu);
     if (this.st.resets.length > MAX_GROUPS) {
@@ -138,7 +143,11 @@ export class KernelRuntime {
     const budget = inputs.memoryBudget ?? 512 * 2 ** 20;
     const perColumn = 8 * V * 4;
     const byBinding = Math.floor(gpu.limits.maxStorageBufferBindingSize / (V * 4));
-    this.maxColumns = Math.max(4, Math.floor(Math.min(budget / perColumn, byBinding, 65535) / 4) * 4);
+    // A hop gathers rows of one column-layout matrix at random: keep the matrix within a cache
+    // (a few MiB of a CPU's L2/L3 on a software adapter, a share of a GPU's L2) so gathers hit it.
+    const cache = Number(process.env['DLMK_KERNEL_CACHE_BYTES'] ?? inputs.cacheBytes ?? (gpu.isSoftware ? 4 : 24) * 2 ** 20);
+    const byCache = Math.max(16, Math.floor(cache / (V * 4)));
+    this.maxColumns = Math.max(4, Math.floor(Math.min(budget / perColumn, byBinding, byCache, 65535) / 4) * 4);
   }
 
   // ---------------------------------------------------------------- programs
@@ -154,7 +163,7 @@ export class KernelRuntime {
     return cols >= this.lanes ? this.lanes : cols >= 8 ? 8 : 1;
   }
   private hop(mats: 1 | 2, wx: number) {
-    return this.prog(`hop${mats}/${wx}`, () => hopProgram({ mats, wx, wy: this.lanes / wx }));
+    return this.prog(`hop${mats}/${wx}/${this.cpt}`, () => hopProgram({ mats, wx, wy: this.lanes / wx, cpt: this.cpt }));
   }
 
   /** Compiles the pipelines every call needs (PERF-NOTES: warm at load). */
@@ -262,14 +271,15 @@ export class KernelRuntime {
     for (let n = 1; n <= ch.Hc; n++) {
       const act = ch.activeCv[n]!;
       if (act === 0) break;
-      const wx = this.wx(act);
+      const threads = Math.ceil(act / this.cpt);
+      const wx = this.wx(threads);
       const binds: Binding[] = [...csr, hw];
       for (const [x0, p, q, acc] of sets) {
         const X = n === 1 ? x0 : n % 2 === 0 ? p : q;
         const Y = n % 2 === 1 ? p : q;
         binds.push(X, Y, acc);
       }
-      rec.dispatch(this.hop(mats, wx), { V: this.V, C: ch.C, cv: ch.C / 4, act, n }, binds, rowGrid(Math.ceil(act / wx), this.V, this.lanes / wx));
+      rec.dispatch(this.hop(mats, wx), { V: this.V, C: ch.C, cv: ch.C / 4, act, n }, binds, rowGrid(Math.ceil(threads / wx), this.V, this.lanes / wx));
     }
   }
 
