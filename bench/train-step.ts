@@ -11,6 +11,11 @@
 //
 // Usage: npx tsx bench/train-step.ts [--sizes tiny,small] [--L 128] [--V 256] [--B tiny=32,small=8]
 //                                    [--steps 5] [--warmup 2] [--profile-steps 2]
+// On a GPU machine without the npm toolchain: bundle it here with
+//   node_modules/.bin/esbuild bench/train-step.ts --bundle --platform=node --format=esm --external:webgpu --outfile=train-step.mjs
+// and run `node train-step.mjs` there next to node_modules/webgpu (its dist/linux-x64/dawn.node and a
+// Vulkan loader; on NVIDIA set VK_DRIVER_FILES to the driver's nvidia_icd.json if Dawn finds no adapter).
+// Batch sizes default to tiny 64 / small 64 on hardware adapters, 32 / 4 on software ones.
 import { getGpu, profileEntries, Recorder, resetProfile, type Gpu } from '../runtime/gpu/index.ts';
 import { AdamWOptimizer, type Tensor } from '../runtime/nn/index.ts';
 import { encodeMatmul, prepareMatmul } from '../runtime/nn/matmul/index.ts';
