@@ -2,7 +2,8 @@
 // position, never a V-vector:
 //   1. masked with probability 1 - e^{-L_m} (the smaller of the two probabilities is compared with
 //      the 48-bit uniform, so both tails are exact);
-//   2. E ~ Exp(1) is the reset clock looking back from t: no reset when E >= L_u; otherwise the walk
+//   2. E ~ Exp(1) is the reset clock looking back from t: no reset when E >= L_u (drawn as a
+//      Bernoulli of 1 - e^{-L_u}, then E from its conditional law); otherwise the walk
 //      starts at y ~ pi_g (group g by its share of the reset amount; alias table or uniform; buckets
 //      are floor(word * n / 2^32), uniform integers) and
 //      covers jump amount (L_a / L_u) E (reset and jump channels in fixed proportion);
@@ -24,7 +25,7 @@ export interface CorruptOptions {
 
 /**
  * Bindings: 1 x0 [N], 2 out [N], 3 slot of each sequence [B], 4 slot parameters (3 vec4 per slot:
- * (maskProb, keep, L_u, L_a), (L_a / L_u, 0, 0, 0), cumulative group shares), 5 rowPtr, 6 col,
+ * (maskProb, keep, L_u, L_a), (L_a / L_u, 1 - e^{-L_u}, e^{-L_u}, 0), cumulative group shares), 5 rowPtr, 6 col,
  * 7 aliasProb, 8 aliasIdx (graph rows), 9 distProb, 10 distAlias ([group][V]).
  * Dims: C = N positions, n = L (positions per sequence), V, seed0/1, stream.
  */
@@ -82,8 +83,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var mean = p0.w;
   ${
     G > 0
-      ? `let E = -log(rand_open01(r.z, r.w));
-  if (E < p0.z) {
+      ? `// A reset in (0, t] has probability p1.y = 1 - e^{-L_u} (the smaller side is compared); given one,
+  // the clock distance E to the last is Exp(1) conditioned below L_u: E = -log1p(-v p1.y).
+  let ur = rand_open01(r.z, r.w);
+  var reset = false;
+  if (p1.y < 0.5) { reset = ur < p1.y; } else { reset = !(ur < p1.z); }
+  if (reset) {
     let q = rng4(key, pos, seq, purpose, draw);
     draw = draw + 1u;
     let ug = rand_open01(q.x, q.y);
@@ -92,6 +97,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let q2 = rng4(key, pos, seq, purpose, draw);
     draw = draw + 1u;
     let uc = rand_open01(q2.x, q2.y);
+    let E = -dlmk_log1p(-rand_open01(q2.z, q2.w) * p1.y);
 ${pickToken}
     mean = p1.x * E;
   }`
@@ -105,10 +111,10 @@ ${pickToken}
   loop {
     let a = rng4(key, pos, seq, purpose, draw);
     draw = draw + 1u;
-    acc = acc + -log(rand_open01(a.x, a.y));
+    acc = acc + -dlmk_log(rand_open01(a.x, a.y));
     if (acc >= mean) { break; }
     n = n + 1u;
-    acc = acc + -log(rand_open01(a.z, a.w));
+    acc = acc + -dlmk_log(rand_open01(a.z, a.w));
     if (acc >= mean) { break; }
     n = n + 1u;
   }

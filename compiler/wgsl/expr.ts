@@ -78,9 +78,12 @@ export function exprToWgsl(e: Expr, target: ExprTarget): string {
         if (x.length !== n) throw new WgslExprError(`${e.fn} takes ${n} argument${n === 1 ? '' : 's'}, got ${x.length}`);
       };
       switch (e.fn) {
-        case 'exp': case 'log': case 'sqrt': case 'sin': case 'cos': case 'tan': case 'tanh': case 'abs': case 'floor': case 'ceil':
+        case 'exp': case 'sqrt': case 'sin': case 'cos': case 'tan': case 'tanh': case 'abs': case 'floor': case 'ceil':
           arity(1);
           return `${e.fn}(${x[0]})`;
+        case 'log':
+          arity(1);
+          return `dlmk_log(${x[0]})`;
         case 'log1p':
           arity(1);
           return `dlmk_log1p(${x[0]})`;

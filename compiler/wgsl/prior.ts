@@ -93,7 +93,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw
   let y1 = min(d.V, (b + 1u) * d.R);
   for (var y = b * d.R; y < y1; y = y + 1u) {
     let a = M[y * d.C + c] + rho[y * d.n + s];
-    if (a > 0.0) { acc = kahan_add(acc, a * log(a / prior[y])); }
+    if (a > 0.0) { acc = kahan_add(acc, a * dlmk_log(a / prior[y])); }
   }
   partial[b * d.C + c] = acc.x - acc.y;
 }

@@ -456,7 +456,7 @@ export class KernelRuntime {
       const L1 = this.co.lambdas(sl.t);
       const Lu = co.totals.u;
       const La = co.totals.a;
-      par.set([co.maskProb, co.keep, Lu, La, Lu > 0 ? La / Lu : 0, 0, 0, 0], 12 * s);
+      par.set([co.maskProb, co.keep, Lu, La, Lu > 0 ? La / Lu : 0, -Math.expm1(-Lu), Math.exp(-Lu), 0], 12 * s);
       let cum = 0;
       st.resets.forEach((g, gi) => {
         cum += g.channels.reduce((x, c) => x + L1[c]!, 0) / (Lu > 0 ? Lu : 1);
