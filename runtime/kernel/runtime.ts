@@ -827,8 +827,9 @@ export class KernelRuntime {
     for (const g of graphs) if (!this.graphs[g]) throw new KernelRuntimeError(`a sampler rule aggregates over graph '${g}', which is not built`);
     const names = this.spec.params.map((p) => p.name);
     const sgW = this.gpu.hasSubgroups ? this.gpu.subgroupMinSize : 0;
-    const subgroups = sgW >= 1 && sgW <= 128;
-    const prog = this.prog(`rules/${sgW}`, () => rulesProgram({ rules, params: names, graphs, W: sgW, subgroups }));
+    // DLMK_NO_SUBGROUPS=1 forces the one-lane-per-row variant (adapters without subgroups).
+    const subgroups = sgW >= 1 && sgW <= 128 && process.env['DLMK_NO_SUBGROUPS'] !== '1';
+    const prog = this.prog(`rules/${subgroups ? sgW : 0}`, () => rulesProgram({ rules, params: names, graphs, W: sgW, subgroups }));
     const counts = this.ws.get('counts', a.B * V * 4);
     enc.clearBuffer(counts, 0, a.B * V * 4);
     const rec = new KernelRecording(this.gpu, this.pipes);

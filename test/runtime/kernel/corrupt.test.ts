@@ -8,7 +8,7 @@ import { chiSquare } from './stats.ts';
 const ALPHA = 1e-3;
 const CASES: Array<[number, number]> = [[0.15, 3], [0.6, 11], [0.97, 5]];
 const CASE_ALPHA = ALPHA / (Object.keys(SHIPPED).length * CASES.length);
-const DRAWS = 30000;
+const DRAWS = 20000;
 
 const v = vocab(16, 11);
 

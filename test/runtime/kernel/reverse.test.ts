@@ -57,7 +57,7 @@ for (const [name, make] of Object.entries(SHIPPED)) {
 }
 
 // Chi-square of the sampler against reverseStep, level 1e-3 Bonferroni over kernels x cases.
-const DRAWS = 20000;
+const DRAWS = 12000;
 const NCASES = Object.values(SHIPPED).reduce((a, m) => a + (m().hasMask ? 2 : 1), 0);
 for (const [name, make] of Object.entries(SHIPPED)) {
   test(`${name}: reverse-step draws follow the exact law (chi-square)`, async () => {

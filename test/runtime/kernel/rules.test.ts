@@ -63,4 +63,14 @@ test('top-k and top-p break ties by the smaller index', async () => {
   await check(withRules([{ kind: 'logit', op: '=', expr: X.num(0) }, { kind: 'top_p', value: X.num(0.3) }]), 5);
 });
 
+test('without subgroups (one lane per row) the rules give the same logits', async () => {
+  process.env['DLMK_NO_SUBGROUPS'] = '1';
+  try {
+    await check(SHIPPED.semdlm_plus!(), 6);
+    await check(withRules([{ kind: 'min_p', value: X.num(0.05) }, { kind: 'top_k', value: X.num(5) }, { kind: 'temperature', value: X.num(0.7) }]), 7, { ties: true });
+  } finally {
+    delete process.env['DLMK_NO_SUBGROUPS'];
+  }
+});
+
 test.run();
