@@ -42,8 +42,8 @@ function rng(seed: number): () => number {
 }
 
 const gpu = await getGpu();
-// Batch: as many sequences as keep the logits [B*L, V] within one storage binding, at most 64.
-const Bmax = Math.max(1, Math.min(64, Math.floor(gpu.limits.maxStorageBufferBindingSize / (L * V * 4))));
+// Batch: as many sequences as keep the logits [B*L, V] within one storage binding, at most 32.
+const Bmax = Math.max(1, Math.min(32, Math.floor(gpu.limits.maxStorageBufferBindingSize / (L * V * 4))));
 const B = arg('--B', 'auto') === 'auto' ? Bmax : Number(arg('--B', '1'));
 const N = B * L;
 console.log(`adapter: ${gpu.description}${gpu.isSoftware ? ' (software)' : ''}; subgroups ${gpu.hasSubgroups ? gpu.subgroupMinSize : 'none'}`);
@@ -104,7 +104,9 @@ const loss = emptyBuffer(gpu, N * 4);
 const Hbuf = tableBuffer(gpu, Float32Array.from({ length: N * d }, () => r() - 0.5));
 const Wbuf = tableBuffer(gpu, Float32Array.from({ length: d * V }, () => (r() - 0.5) * 0.05));
 const Cbuf = emptyBuffer(gpu, N * V * 4);
+const tm = performance.now();
 const mm = await prepareMatmul(gpu, { M: N, N: V, K: d });
+console.log(`matmul prepared (autotune) in ${fmt((performance.now() - tm) / 1000, 1)} s`);
 
 async function time(label: string, record: (enc: GPUCommandEncoder) => void): Promise<number> {
   const once = async () => {
@@ -120,7 +122,7 @@ async function time(label: string, record: (enc: GPUCommandEncoder) => void): Pr
   for (let i = 0; i < reps; i++) ms.push(await once());
   ms.sort((a, b) => a - b);
   const med = ms[Math.floor(ms.length / 2)]!;
-  void label;
+  console.log(`  measured ${label}: ${fmt(med, 2)} ms`);
   return med;
 }
 
