@@ -1,4 +1,20 @@
 // Public face of the kernel runtime: a compiled kernel (Kernel IR) run on the GPU.
+//
+//   const rt = await createKernelRuntime(gpu, spec, { V, graphs | embeddings, unigram?, dists?, rates? });
+//
+// Every GPU method has an encode* form that records into the caller's GPUCommandEncoder (buffers
+// in, buffers out; positions are [B, L] with one t per sequence; tokens u32 with [MASK] = V) and an
+// async convenience form that uploads host arrays, runs and reads back:
+//   encodeCorrupt / corrupt            x_t ~ q_t(. | x0), exact path simulation
+//   encodeRowsOrColumns / rows, columns   q_t(. | x0) over S states, q_t(x_t | .) over V
+//   encodeElbo / elbo                  ELBO integrand per position, d/dlogits, (mask, reset, jump) parts
+//   encodeReverse / reverseStep, reverseMixture   p(x_s | x_t) from logits: a draw, or its mixture
+//   encodeRates / rates                tau-leaping reverse rates over S
+//   encodeRules / applyRules           the sampler's rules on logits (count[v] from the current tokens)
+//   prior() then encodeSamplePrior / samplePrior, priorKL
+//   transition(s, t, H?)               host float64 coefficients, H and its truncation bound
+//   describe(times?)                   sizes, graphs (hash), hops and bounds at given times
+// The formulas are docs/math.md's; runtime/kernel/*.ts say which section each kernel implements.
 import type { KernelSpec } from '../../specs/types/kernel.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { KernelRuntime, type KernelRuntimeInputs } from './runtime.ts';
