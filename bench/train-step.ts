@@ -10,7 +10,7 @@
 // GPU time into matmul passes and the rest (all passes are timed then, so those steps are slower).
 //
 // Usage: npx tsx bench/train-step.ts [--sizes tiny,small] [--L 128] [--V 256] [--B tiny=32,small=8]
-//                                    [--steps 5] [--warmup 2] [--profile-steps 2]
+//                                    [--steps 5] [--warmup 3] [--profile-steps 2]
 // On a GPU machine without the npm toolchain: bundle it here with
 //   node_modules/.bin/esbuild bench/train-step.ts --bundle --platform=node --format=esm --external:webgpu --outfile=train-step.mjs
 // and run `node train-step.mjs` there next to node_modules/webgpu (its dist/linux-x64/dawn.node and a
@@ -30,7 +30,7 @@ const sizes = arg('sizes', 'tiny,small').split(',') as ModelSize[];
 const L = Number(arg('L', '128'));
 const V = Number(arg('V', '256'));
 const steps = Number(arg('steps', '5'));
-const warmup = Number(arg('warmup', '2'));
+const warmup = Number(arg('warmup', '3'));
 const profileSteps = Number(arg('profile-steps', '2'));
 
 function batchSizes(gpu: Gpu): Record<string, number> {
@@ -106,6 +106,8 @@ async function benchSize(gpu: Gpu, size: ModelSize, B: number): Promise<void> {
     if (!Number.isFinite(out[0]!)) throw new Error(`${size}: the loss is ${out[0]} at step ${k}`);
     return out[0]!;
   };
+  // Warm-up steps compile pipelines and let the recorder's sleep-before-readback estimate (software
+  // adapters) settle: it starts from the first, slow, step and shrinks over a few steps.
   const rec = new Recorder(gpu, { profile: false });
   for (let i = 0; i < warmup; i++) await step(rec);
   const t0 = performance.now();

@@ -73,7 +73,8 @@ function adamwHyper(opt: AdamWOptimizer, ema: EmaWeights | undefined): Record<st
 
 /**
  * Loads `dir` into `model` (and `opt` / `ema`, which then need the checkpoint's optimiser state /
- * EMA file). Refuses, with a CheckpointError naming the file and tensor, a checkpoint of another
+ * EMA file). The writes go through the queue: submit any recording that still holds an
+ * `EmaWeights` constructor's initial copy BEFORE loading, or that copy lands after them. Refuses, with a CheckpointError naming the file and tensor, a checkpoint of another
  * architecture or one whose files are truncated, corrupt or of the wrong shapes.
  */
 export async function loadModelCheckpoint(dir: string, model: TransformerModel, state: { opt?: AdamWOptimizer; ema?: EmaWeights } = {}): Promise<CheckpointManifest> {
