@@ -17,11 +17,11 @@
 // Q, K, V, O and their gradients are [B, H, L, dh] views with any strides over (b, h, l) and a
 // dense head dimension, so they can be the q/k/v parts of a fused [B, L, 3, H, dh] projection and
 // O can be written straight into a [B, L, H, dh] (= [B*L, D]) layout for the output projection.
-import { uniformLayout, type Recorder, type Window } from '../../gpu/index.ts';
+import { maxBindingBytes, uniformLayout, type Recorder, type Window } from '../../gpu/index.ts';
 import { windowFor } from '../bind.ts';
 import { dispatchOp, type Slot } from '../dispatch.ts';
 import { NnError } from '../errors.ts';
-import { extentOf, stridesOf, tempTensor, type Tensor } from '../tensor.ts';
+import { extentOf, narrow, stridesOf, tempTensor, type Tensor } from '../tensor.ts';
 import { groups, targetOf, WG_INDEX, type Target } from '../wgsl.ts';
 
 const VIEWS = ['q', 'k', 'v', 'o', 'g', 'dq', 'dk', 'dv'] as const;
@@ -444,6 +444,27 @@ export interface AttentionArgs {
   lse?: Tensor;
 }
 
+/**
+ * Batch runs [b0, nb) whose views each fit one binding window (only big activations need more than
+ * one); `union` views share one window (dk and dv in one buffer).
+ */
+function batchRuns(rec: Recorder, op: string, views: readonly Tensor[], B: number, union?: readonly Tensor[]): Array<[number, number]> {
+  const cap = Math.floor((maxBindingBytes(rec.gpu) - rec.gpu.limits.minStorageBufferOffsetAlignment) / 4);
+  const fits = (nb: number) => {
+    if (views.some((t) => extentOf(narrow(t, 0, 0, nb)) > cap)) return false;
+    if (!union) return true;
+    const u = union.map((t) => narrow(t, 0, 0, nb));
+    const start = Math.min(...u.map((t) => t.offset));
+    return Math.max(...u.map((t) => t.offset + extentOf(t))) - start <= cap;
+  };
+  let nb = B;
+  while (nb > 1 && !fits(nb)) nb = Math.ceil(nb / 2);
+  if (!fits(nb)) throw new NnError(op, 'q', 'one sequence of one batch item exceeds a storage binding window; use fewer heads or a shorter sequence per call');
+  const out: Array<[number, number]> = [];
+  for (let b = 0; b < B; b += nb) out.push([b, Math.min(nb, B - b)]);
+  return out;
+}
+
 function dimsOf(op: string, q: Tensor): Dims {
   if (q.shape.length !== 4) throw new NnError(op, 'q', `expected [B, H, L, dh], got [${q.shape}]`);
   const [B, H, L, dh] = q.shape as [number, number, number, number];
@@ -462,25 +483,29 @@ export function attentionForward(rec: Recorder, a: AttentionArgs): Tensor {
   const tg = targetOf(rec.gpu);
   const T = tileOf(tg);
   const g = tg.subgroups ? sgShape(tg, dims.dh) : undefined;
-  const wgs = groups(dims.B * dims.H * Math.ceil(dims.L / (g ? g.R : T)), 1);
-  const vals = emptyValues(dims, !!a.causal, a.scale ?? 1 / Math.sqrt(dims.dh));
-  const windows = [
-    bindView(rec, op, 'q', a.q, vals),
-    bindView(rec, op, 'k', a.k, vals),
-    bindView(rec, op, 'v', a.v, vals),
-    bindView(rec, op, 'o', a.o, vals),
-    windowFor(rec.gpu, op, 'lse', lse, 0, rows),
-  ];
-  vals['lse_o'] = windows[4]!.shift;
-  dispatchOp(rec, {
-    key: g ? `attn.sg.fwd|${g.S}|${g.R}|${g.dh}` : `attn.fwd|${T}|${dims.dh}`,
-    label: 'attention.fwd',
-    slots: [{ name: 'q' }, { name: 'k' }, { name: 'v' }, { name: 'o', write: true }, { name: 'lse', write: true }],
-    windows,
-    uniform: { layout: AU, values: vals as AttnValues },
-    workgroups: wgs,
-    make: (d) => (g ? sgForwardSource(g, d) : forwardSource(T, dims.dh, d)),
-  });
+  for (const [b0, nb] of batchRuns(rec, op, [a.q, a.k, a.v, a.o], dims.B)) {
+    const sl = (t: Tensor) => narrow(t, 0, b0, nb);
+    const cd = { ...dims, B: nb };
+    const wgs = groups(nb * dims.H * Math.ceil(dims.L / (g ? g.R : T)), 1);
+    const vals = emptyValues(cd, !!a.causal, a.scale ?? 1 / Math.sqrt(dims.dh));
+    const windows = [
+      bindView(rec, op, 'q', sl(a.q), vals),
+      bindView(rec, op, 'k', sl(a.k), vals),
+      bindView(rec, op, 'v', sl(a.v), vals),
+      bindView(rec, op, 'o', sl(a.o), vals),
+      windowFor(rec.gpu, op, 'lse', lse, b0 * dims.H * dims.L, nb * dims.H * dims.L),
+    ];
+    vals['lse_o'] = windows[4]!.shift;
+    dispatchOp(rec, {
+      key: g ? `attn.sg.fwd|${g.S}|${g.R}|${g.dh}` : `attn.fwd|${T}|${dims.dh}`,
+      label: 'attention.fwd',
+      slots: [{ name: 'q' }, { name: 'k' }, { name: 'v' }, { name: 'o', write: true }, { name: 'lse', write: true }],
+      windows,
+      uniform: { layout: AU, values: vals as AttnValues },
+      workgroups: wgs,
+      make: (d) => (g ? sgForwardSource(g, d) : forwardSource(T, dims.dh, d)),
+    });
+  }
   return lse;
 }
 
@@ -512,53 +537,58 @@ export function attentionBackward(rec: Recorder, a: AttentionBackwardArgs): void
   const tg = targetOf(rec.gpu);
   const T = tileOf(tg);
   const g = tg.subgroups ? sgShape(tg, dims.dh) : undefined;
-  const wgs = groups(dims.B * dims.H * Math.ceil(dims.L / (g ? g.R : T)), 1);
   const scale = a.scale ?? 1 / Math.sqrt(dims.dh);
   const dd = tempTensor(rec, [rows], 'f32', 'attention D');
-  const wLse = windowFor(rec.gpu, op, 'lse', a.lse, 0, rows);
-  const wDd = windowFor(rec.gpu, op, 'D', dd, 0, rows);
+  const all = [a.q, a.k, a.v, a.o, a.dout, a.dq, a.dk, a.dv];
+  for (const [b0, nb] of batchRuns(rec, op, all, dims.B, a.dk.buffer === a.dv.buffer ? [a.dk, a.dv] : undefined)) {
+    const sl = (t: Tensor) => narrow(t, 0, b0, nb);
+    const [q, k, v, o, dout, dq, dk, dv] = all.map(sl) as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+    const cd = { ...dims, B: nb };
+    const wgs = groups(nb * dims.H * Math.ceil(dims.L / (g ? g.R : T)), 1);
+    const wLse = windowFor(rec.gpu, op, 'lse', a.lse, b0 * dims.H * dims.L, nb * dims.H * dims.L);
+    const wDd = windowFor(rec.gpu, op, 'D', dd, b0 * dims.H * dims.L, nb * dims.H * dims.L);
 
-  // dQ (and D).
-  {
-    const vals = emptyValues(dims, !!a.causal, scale);
-    const w = [
-      bindView(rec, op, 'q', a.q, vals), bindView(rec, op, 'k', a.k, vals), bindView(rec, op, 'v', a.v, vals),
-      bindView(rec, op, 'o', a.o, vals), bindView(rec, op, 'g', a.dout, vals), wLse, bindView(rec, op, 'dq', a.dq, vals), wDd,
-    ];
-    vals['lse_o'] = wLse.shift;
-    vals['dd_o'] = wDd.shift;
-    dispatchOp(rec, {
-      key: g ? `attn.sg.dq|${g.S}|${g.R}|${g.dh}` : `attn.dq|${T}|${dims.dh}`,
-      label: 'attention.bwd.dq',
-      slots: [{ name: 'q' }, { name: 'k' }, { name: 'v' }, { name: 'o' }, { name: 'g' }, { name: 'lse' }, { name: 'dq', write: true }, { name: 'dd', write: true }],
-      fields: ['q', 'k', 'v', 'o', 'dout', 'lse', 'dq', 'D'],
-      windows: w,
-      uniform: { layout: AU, values: vals as AttnValues },
-      workgroups: wgs,
-      make: (d) => (g ? sgDqSource(g, d) : dqSource(T, dims.dh, d)),
-    });
+    // dQ (and D).
+    {
+      const vals = emptyValues(cd, !!a.causal, scale);
+      const w = [
+        bindView(rec, op, 'q', q, vals), bindView(rec, op, 'k', k, vals), bindView(rec, op, 'v', v, vals),
+        bindView(rec, op, 'o', o, vals), bindView(rec, op, 'g', dout, vals), wLse, bindView(rec, op, 'dq', dq, vals), wDd,
+      ];
+      vals['lse_o'] = wLse.shift;
+      vals['dd_o'] = wDd.shift;
+      dispatchOp(rec, {
+        key: g ? `attn.sg.dq|${g.S}|${g.R}|${g.dh}` : `attn.dq|${T}|${dims.dh}`,
+        label: 'attention.bwd.dq',
+        slots: [{ name: 'q' }, { name: 'k' }, { name: 'v' }, { name: 'o' }, { name: 'g' }, { name: 'lse' }, { name: 'dq', write: true }, { name: 'dd', write: true }],
+        fields: ['q', 'k', 'v', 'o', 'dout', 'lse', 'dq', 'D'],
+        windows: w,
+        uniform: { layout: AU, values: vals as AttnValues },
+        workgroups: wgs,
+        make: (d) => (g ? sgDqSource(g, d) : dqSource(T, dims.dh, d)),
+      });
   }
 
   // dK and dV; one binding when they share a buffer (two writable bindings may not overlap).
   {
-    const vals = emptyValues(dims, !!a.causal, scale);
-    const shared = a.dk.buffer === a.dv.buffer;
+    const vals = emptyValues(cd, !!a.causal, scale);
+    const shared = dk.buffer === dv.buffer;
     const w: Window[] = [
-      bindView(rec, op, 'q', a.q, vals), bindView(rec, op, 'k', a.k, vals), bindView(rec, op, 'v', a.v, vals),
-      bindView(rec, op, 'g', a.dout, vals), wLse, wDd,
+      bindView(rec, op, 'q', q, vals), bindView(rec, op, 'k', k, vals), bindView(rec, op, 'v', v, vals),
+      bindView(rec, op, 'g', dout, vals), wLse, wDd,
     ];
     const slots: Slot[] = [{ name: 'q' }, { name: 'k' }, { name: 'v' }, { name: 'g' }, { name: 'lse' }, { name: 'dd' }];
     if (shared) {
-      const start = Math.min(a.dk.offset, a.dv.offset);
-      const end = Math.max(a.dk.offset + extentOf(a.dk), a.dv.offset + extentOf(a.dv));
-      const union: Tensor = { buffer: a.dk.buffer, offset: start, shape: [end - start], dtype: 'f32' };
+      const start = Math.min(dk.offset, dv.offset);
+      const end = Math.max(dk.offset + extentOf(dk), dv.offset + extentOf(dv));
+      const union: Tensor = { buffer: dk.buffer, offset: start, shape: [end - start], dtype: 'f32' };
       const wu = windowFor(rec.gpu, op, 'dk/dv', union);
-      bindView(rec, op, 'dk', a.dk, vals, wu, start);
-      bindView(rec, op, 'dv', a.dv, vals, wu, start);
+      bindView(rec, op, 'dk', dk, vals, wu, start);
+      bindView(rec, op, 'dv', dv, vals, wu, start);
       w.push(wu);
       slots.push({ name: 'dkv', write: true });
     } else {
-      w.push(bindView(rec, op, 'dk', a.dk, vals), bindView(rec, op, 'dv', a.dv, vals));
+      w.push(bindView(rec, op, 'dk', dk, vals), bindView(rec, op, 'dv', dv, vals));
       slots.push({ name: 'dk', write: true }, { name: 'dv', write: true });
     }
     vals['lse_o'] = wLse.shift;
@@ -573,5 +603,6 @@ export function attentionBackward(rec: Recorder, a: AttentionBackwardArgs): void
       workgroups: wgs,
       make: (d) => (g ? sgDkvSource(g, shared, d) : dkvSource(T, dims.dh, shared, d)),
     });
+  }
   }
 }

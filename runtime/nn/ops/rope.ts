@@ -5,11 +5,11 @@
 // float64 on the host (an f32 angle pos * freq is off by ~pos * 6e-8 rad; the table is exact to f32).
 // x and y are [B, L, H, dh] views with any strides (dh dense), e.g. the q or k part of a fused
 // [B, L, 3, H, dh] projection, written to a [B, H, L, dh] layout for attention.
-import { uniformLayout, type BufferPool, type Recorder } from '../../gpu/index.ts';
+import { maxBindingBytes, uniformLayout, type BufferPool, type Recorder } from '../../gpu/index.ts';
 import { windowFor } from '../bind.ts';
 import { dispatchOp } from '../dispatch.ts';
 import { NnError } from '../errors.ts';
-import { stridesOf, type Tensor } from '../tensor.ts';
+import { extentOf, narrow, stridesOf, type Tensor } from '../tensor.ts';
 import { groups, WG_INDEX } from '../wgsl.ts';
 
 /** [maxLen, dh] table: row p holds cos(p * f_i) for i < dh/2, then sin(p * f_i). */
@@ -88,25 +88,34 @@ function rope(rec: Recorder, a: RopeArgs, sign: 1 | -1, op: string): void {
   const sy = stridesOf(a.y);
   if (sx[3] !== 1 || sy[3] !== 1) throw new NnError(op, sx[3] !== 1 ? 'x' : 'y', 'the head dimension must be dense (stride 1)');
   const inplace = a.x.buffer === a.y.buffer && a.x.offset === a.y.offset && sx.join() === sy.join();
-  const wx = windowFor(rec.gpu, op, 'x', a.x);
-  const wy = inplace ? wx : windowFor(rec.gpu, op, 'y', a.y);
-  const wt = windowFor(rec.gpu, op, 'table', a.table, pos0 * dh, L * dh);
-  dispatchOp(rec, {
-    key: `rope${inplace ? '.inplace' : ''}`,
-    label: op,
-    slots: [{ name: 'x', write: inplace }, { name: 'tab' }, ...(inplace ? [] : [{ name: 'y', write: true }])],
-    fields: ['x', 'table', 'y'],
-    windows: inplace ? [wx, wt] : [wx, wt, wy],
-    uniform: {
-      layout: RU,
-      values: {
-        B, L, H, half: dh / 2, dh, pos0: 0, sign,
-        ox: wx.shift, sx0: sx[0]!, sx1: sx[1]!, sx2: sx[2]!, oy: wy.shift, sy0: sy[0]!, sy1: sy[1]!, sy2: sy[2]!, ot: wt.shift,
+  // Batch runs whose views fit one binding window each.
+  const cap = Math.floor((maxBindingBytes(rec.gpu) - rec.gpu.limits.minStorageBufferOffsetAlignment) / 4);
+  let nb = B;
+  while (nb > 1 && [a.x, a.y].some((t) => extentOf(narrow(t, 0, 0, nb)) > cap)) nb = Math.ceil(nb / 2);
+  for (let b0 = 0; b0 < B; b0 += nb) {
+    const n = Math.min(nb, B - b0);
+    const x = narrow(a.x, 0, b0, n);
+    const y = narrow(a.y, 0, b0, n);
+    const wx = windowFor(rec.gpu, op, 'x', x);
+    const wy = inplace ? wx : windowFor(rec.gpu, op, 'y', y);
+    const wt = windowFor(rec.gpu, op, 'table', a.table, pos0 * dh, L * dh);
+    dispatchOp(rec, {
+      key: `rope${inplace ? '.inplace' : ''}`,
+      label: op,
+      slots: [{ name: 'x', write: inplace }, { name: 'tab' }, ...(inplace ? [] : [{ name: 'y', write: true }])],
+      fields: ['x', 'table', 'y'],
+      windows: inplace ? [wx, wt] : [wx, wt, wy],
+      uniform: {
+        layout: RU,
+        values: {
+          B: n, L, H, half: dh / 2, dh, pos0: 0, sign,
+          ox: wx.shift, sx0: sx[0]!, sx1: sx[1]!, sx2: sx[2]!, oy: wy.shift, sy0: sy[0]!, sy1: sy[1]!, sy2: sy[2]!, ot: wt.shift,
+        },
       },
-    },
-    workgroups: groups((B * L * H * dh) / 2, 64),
-    make: ropeSource(inplace),
-  });
+      workgroups: groups((n * L * H * dh) / 2, 64),
+      make: ropeSource(inplace),
+    });
+  }
 }
 
 /** y = rotate(x) by each position's angles. */

@@ -3,7 +3,7 @@
 // causal and not; both reduction paths; head dims not multiples of the lane count.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Recorder, getGpu } from '../../../runtime/gpu/index.ts';
+import { Recorder, getGpu, setMaxBindingBytesForTests } from '../../../runtime/gpu/index.ts';
 import { attentionBackward, attentionForward } from '../../../runtime/nn/ops/attention.ts';
 import { tensor, type Tensor } from '../../../runtime/nn/tensor.ts';
 import { setReductionPathForTests } from '../../../runtime/nn/wgsl.ts';
@@ -85,10 +85,17 @@ test('attention at the long end: L=1024 with dh=32 causal; L=128 with dh=128', a
   await check(1, 1, 128, 128, false, 'wide');
 });
 
-test('attention: same inputs, same bits', async () => {
-  const a = await run(2, 2, 50, 16, true, 3);
-  const b = await run(2, 2, 50, 16, true, 3);
+test('attention: same inputs, same bits; split over batch windows, same bits', async () => {
+  const a = await run(3, 2, 50, 16, true, 3);
+  const b = await run(3, 2, 50, 16, true, 3);
   assert.ok(bitsEqual(a.raw.o, b.raw.o) && bitsEqual(a.raw.d, b.raw.d));
+  setMaxBindingBytesForTests(50 * 3 * 2 * 16 * 4 + 1024); // one batch item of the fused [B, L, 3, H, dh] per window
+  try {
+    const c = await run(3, 2, 50, 16, true, 3);
+    assert.ok(bitsEqual(a.raw.o, c.raw.o) && bitsEqual(a.raw.d, c.raw.d));
+  } finally {
+    setMaxBindingBytesForTests(undefined);
+  }
 });
 
 test.run();
