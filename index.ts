@@ -1,0 +1,46 @@
+// dlmk's public face: `import { compileKernel, createKernelRuntime, getGpu, ... } from 'dlmk'`.
+// Each folder's index.ts is its own public face; this file gathers what a Node program needs.
+
+// The .kernel language: text -> checked Kernel IR (docs/language.md, docs/ir.md).
+export {
+  checkKernel,
+  compileKernel,
+  formatKernel,
+  formatDiagnostics,
+  KernelSyntaxError,
+  KernelCheckError,
+  type CompileOptions,
+  type CheckResult,
+  type Diagnostic,
+} from './compiler/index.ts';
+export { describeKernel, type KernelSummary } from './compiler/describe.ts';
+export { builtinSchedule, exprSchedule, SCHEDULES } from './compiler/schedules.ts';
+export type { KernelSpec, Expr } from './specs/types/kernel.ts';
+export { assertValid, checkAgainst, SpecValidationError, type SchemaIssue } from './specs/validate.ts';
+
+// WebGPU (Dawn through the `webgpu` package).
+export { getGpu, releaseGpu, GpuUnavailableError, ShaderCompileError, type Gpu } from './runtime/gpu/index.ts';
+
+// Compiled kernels on the GPU (docs/math.md, docs/inspect.md).
+export { createKernelRuntime, KernelRuntime, KernelRuntimeError, buildKnnGraphGpu } from './runtime/kernel/index.ts';
+export { buildRateTables } from './runtime/kernel/tables/index.ts';
+export { loadEmbeddings } from './runtime/data/embeddings.ts';
+
+// The denoiser, its autoregressive twin, training steps and checkpoints (docs/nn.md, docs/checkpoint.md).
+export * as nn from './runtime/nn/index.ts';
+export {
+  createDit,
+  createAr,
+  ditConfig,
+  arConfig,
+  MODEL_SIZES,
+  trainStep,
+  saveModelCheckpoint,
+  loadModelCheckpoint,
+  type ModelConfig,
+  type ModelSize,
+} from './runtime/nn/models/index.ts';
+export { CheckpointError, dlmkVersion } from './runtime/io/index.ts';
+
+// The float64 reference of every kernel quantity (tests, and tiny problems without a GPU).
+export * as reference from './reference/kernel/index.ts';
