@@ -4,12 +4,10 @@ import type { Gpu } from '../gpu/index.ts';
 import { tableBuffer } from './encoder.ts';
 import { KernelRuntimeError } from './errors.ts';
 
-export interface CsrGraph {
-  V: number;
-  rowPtr: Int32Array;
-  col: Int32Array;
-  w: Float64Array;
-}
+import type { SparseGraph } from './tables/graph.ts';
+
+/** The host graph type is the one the tables and the reference use. */
+export type CsrGraph = SparseGraph;
 
 export function checkGraph(g: CsrGraph, V: number, name: string): void {
   const where = `graph '${name}'`;

@@ -6,13 +6,15 @@
 // candidate's fp32 cosine plus delta is below the k-th float64 cosine no other token can enter
 // (or tie). Otherwise that row is scanned in float64 on the host. Weights, symmetrisation and
 // normalisation follow in float64, so the graph (and its hash) equals buildKnnGraph's.
-import { createHash } from 'node:crypto';
+import { graphHash } from './tables/graph.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { readBuffer } from '../gpu/index.ts';
 import { knnProgram } from '../../compiler/wgsl/knn.ts';
 import { KernelPipelines, KernelRecording, emptyBuffer, tableBuffer } from './encoder.ts';
 import { KernelRuntimeError } from './errors.ts';
 import type { CsrGraph } from './graph.ts';
+
+export { graphHash };
 
 export interface KnnOptions {
   k: number;
@@ -27,17 +29,6 @@ export interface KnnReport {
   fallbacks: number;
   candidates: number;
   seconds: number;
-}
-
-/** SHA-256 over V (u32), rowPtr (i32), col (i32), w (f32), little-endian (the reference's graphHash). */
-export function graphHash(g: CsrGraph): string {
-  const nnz = g.col.length;
-  const buf = Buffer.alloc(4 + 4 * (g.V + 1) + 8 * nnz);
-  let o = buf.writeUInt32LE(g.V, 0);
-  for (let i = 0; i <= g.V; i++) o = buf.writeInt32LE(g.rowPtr[i]!, o);
-  for (let j = 0; j < nnz; j++) o = buf.writeInt32LE(g.col[j]!, o);
-  for (let j = 0; j < nnz; j++) o = buf.writeFloatLE(g.w[j]!, o);
-  return createHash('sha256').update(buf).digest('hex');
 }
 
 /** Unit rows in float64, the reference's way (a zero row stays zero). */

@@ -1,6 +1,7 @@
 // The sparse graph operator A of a `jump(g)` channel (docs/math.md §1), in CSR, and the two float64
 // products every kernel quantity is built from: v^T A (propagate a row) and A c (propagate a column).
 // Host-side; the GPU path may import it.
+import { createHash } from 'node:crypto';
 
 /**
  * CSR sparse matrix over V tokens. For a kernel graph: row-stochastic (rows sum to 1), zero
@@ -35,4 +36,18 @@ export function matVec(g: SparseGraph, c: ArrayLike<number>, out: Float64Array):
     out[i] = s;
   }
   return out;
+}
+
+/**
+ * Content hash of a built graph, recorded in compiled specs (kernel-contract.md): SHA-256 over V
+ * (uint32), rowPtr (int32), col (int32) and w (float32), all little-endian, in that order; hex.
+ */
+export function graphHash(g: SparseGraph): string {
+  const nnz = g.col.length;
+  const buf = Buffer.alloc(4 + 4 * (g.V + 1) + 8 * nnz);
+  let o = buf.writeUInt32LE(g.V, 0);
+  for (let i = 0; i <= g.V; i++) o = buf.writeInt32LE(g.rowPtr[i]!, o);
+  for (let j = 0; j < nnz; j++) o = buf.writeInt32LE(g.col[j]!, o);
+  for (let j = 0; j < nnz; j++) o = buf.writeFloatLE(g.w[j]!, o);
+  return createHash('sha256').update(buf).digest('hex');
 }
