@@ -17,6 +17,7 @@ import { createKernelRuntime, type CsrGraph, type KernelRuntime } from '../runti
 import { tableBuffer, emptyBuffer } from '../runtime/kernel/encoder.ts';
 import * as IR from '../test/helpers/ir.ts';
 import { fmt, lpad, pad } from './util.ts';
+import { mulberry32 } from '../runtime/data/random.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -30,16 +31,7 @@ const d = Number(arg('--d', '384'));
 const reps = Number(arg('--reps', '5'));
 const kernelName = arg('--kernel', 'semdlm_plus');
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
+const rng = (seed: number) => mulberry32(seed, { open: true });
 
 const gpu = await getGpu();
 // Batch: as many sequences as keep the logits [B*L, V] within one storage binding, at most 32.

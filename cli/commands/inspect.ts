@@ -10,6 +10,7 @@ import { assertValid } from '../../specs/validate.ts';
 import type { KernelSpec } from '../../specs/types/kernel.ts';
 import { loadEmbeddings, parseNpy, type Embeddings } from '../../runtime/data/embeddings.ts';
 import { parseArgs, readText } from './check.ts';
+import { mulberry32 } from '../../runtime/data/random.ts';
 
 const usage =
   'dlmk inspect KERNEL --vocab N [--embeddings FILE [--tensor NAME] | --graph FILE] [--unigram FILE] --t T [--s S] --x0 I [--xt J] ' +
@@ -17,14 +18,7 @@ const usage =
 
 /** The documented stand-in embedding (docs/inspect.md): V x 16 standard normals, mulberry32 seed 0x5eed, Box-Muller, row-major. */
 export function seededEmbedding(V: number, d = 16, seed = 0x5eed): Float64Array {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const u = mulberry32(seed, { open: true });
   return Float64Array.from({ length: V * d }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
 }
 

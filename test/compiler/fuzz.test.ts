@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { checkKernel, formatDiagnostics, formatKernel } from '../../compiler/index.ts';
 import { parse } from '../../grammar/index.ts';
 import { astShape } from './ast-shape.ts';
+import { mulberry32 } from '../../runtime/data/random.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const corpus = [
@@ -19,17 +20,7 @@ const corpus = [
   ...readdirSync(join(root, 'test/fixtures/valid')).filter((f) => f.endsWith('.kernel')).map((f) => join(root, 'test/fixtures/valid', f)),
 ].filter((f) => f.endsWith('.kernel')).map((f) => readFileSync(f, 'utf8'));
 
-/** mulberry32: small, fast, and the same sequence everywhere. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = (seed: number) => mulberry32(seed);
 const rand = rng(0x5eed_2024);
 const int = (n: number) => Math.floor(rand() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;

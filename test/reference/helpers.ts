@@ -5,17 +5,11 @@ import type { Channel, Expr, KernelSpec, Operator } from '../../specs/types/kern
 import * as X from '../../compiler/expr/build.ts';
 import { buildKnnGraph } from '../../reference/graph/index.ts';
 import type { SparseGraph } from '../../runtime/kernel/tables/graph.ts';
+import { mulberry32Words } from '../../runtime/data/random.ts';
 
 /** Seeded uniforms in (0, 1) with 53-bit resolution (two mulberry32 words). */
 export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  const word = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const word = mulberry32Words(seed);
   return () => ((word() >>> 5) * 67108864 + (word() >>> 6) + 0.5) / 9007199254740992;
 }
 

@@ -6,18 +6,10 @@ import { buildKnnGraph, makeReferenceKernel, type ReferenceKernel, type SparseGr
 import { createKernelRuntime, type KernelRuntime } from '../../../runtime/kernel/index.ts';
 import { getGpu, type Gpu } from '../../../runtime/gpu/index.ts';
 import * as IR from '../../helpers/ir.ts';
+import { mulberry32 } from '../../../runtime/data/random.ts';
 
 /** Deterministic uniforms in (0, 1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
+export const rng = (seed: number) => mulberry32(seed, { open: true });
 
 export function gaussian(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r())) * Math.cos(2 * Math.PI * r());

@@ -1,18 +1,10 @@
 // Seeded random expression trees and points for the property tests of test/compiler/expr.
 import type { Expr } from '../../../../specs/types/kernel.ts';
 import type { Fn } from '../../../../compiler/expr/index.ts';
+import { mulberry32 } from '../../../../runtime/data/random.ts';
 
-/** mulberry32: small, fast, and the same sequence on every machine for a given seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: the same sequence on every machine for a given seed. */
+export const rng = (seed: number) => mulberry32(seed);
 
 export type Rand = () => number;
 export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
