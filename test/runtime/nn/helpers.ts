@@ -3,18 +3,10 @@
 import * as assert from 'uvu/assert';
 import { readBuffer, storageBuffer, type Gpu } from '../../../runtime/gpu/index.ts';
 import { tensor, type DType, type Tensor } from '../../../runtime/nn/tensor.ts';
+import { mulberry32 } from '../../../runtime/data/random.ts';
 
 /** mulberry32: a small seeded generator of uniforms in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = (seed: number) => mulberry32(seed);
 
 /** n standard normals (Box-Muller) times `scale`, rounded to f32. */
 export function randn(n: number, seed: number, scale = 1): Float32Array {
