@@ -152,6 +152,8 @@ export class Recorder {
 
   private groups = new Map<string, GPUBindGroup>();
   private lastGpuMs = 0;
+  /** Submits with a readback so far; the first one usually pays pipeline compilation. */
+  private readbacks = 0;
   private readonly sleepFraction: number;
 
   constructor(readonly gpu: Gpu, opts: RecorderOptions = {}) {
@@ -408,7 +410,9 @@ export class Recorder {
       return;
     }
     // Sleep through most of the expected GPU time instead of spinning in mapAsync. The estimate
-    // must not include our own sleep: when the map resolves at once, we overslept, so shrink it.
+    // must not include our own sleep: when the map resolves at once, we overslept, so halve it.
+    // The first readback (pipeline compilation) is not an estimate, and one slow step may at most
+    // double it: an outlier would otherwise make every later step oversleep for several steps.
     const sleepMs = this.sleepFraction > 0 && this.lastGpuMs > 2 ? this.sleepFraction * this.lastGpuMs : 0;
     if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
     const t1 = performance.now();
@@ -417,7 +421,10 @@ export class Recorder {
       ...(nQueries ? [this.qStaging!.mapAsync(MAP_READ, 0, nQueries * 8)] : []),
     ]);
     const t2 = performance.now();
-    this.lastGpuMs = sleepMs > 0 && t2 - t1 < 0.5 ? this.lastGpuMs * 0.7 : t2 - t0;
+    const measured = t2 - t0;
+    if (this.readbacks++ === 0) this.lastGpuMs = 0;
+    else if (sleepMs > 0 && t2 - t1 < 0.5) this.lastGpuMs *= 0.5;
+    else this.lastGpuMs = this.lastGpuMs > 2 ? Math.min(measured, 2 * this.lastGpuMs) : measured;
     for (const s of staged) {
       const c = this.sChunks[s.chunk]!;
       const src = c.buffer.getMappedRange(s.offset, Math.ceil(s.into.byteLength / 8) * 8);
