@@ -9,6 +9,7 @@ import { MatmulError } from './errors.ts';
 import type { Kernel, KernelConfig, VariantImpl } from './kernel.ts';
 import { structuralKey } from './kernel.ts';
 import { pipelineNow } from './pipelines.ts';
+import { EPILOGUE } from './epilogue.ts';
 import { extent, normalise, packParams, type Problem, type TexRows } from './problem.ts';
 import { chooseVariant } from './select.ts';
 import type { MatmulArgs, MatmulRecorder } from './types.ts';
@@ -56,42 +57,56 @@ export function encodeWith(gpu: Gpu, encoder: GPUCommandEncoder, impl: VariantIm
   }
   const tilesM = Math.ceil(p.M / k.tileM);
   const tilesN = Math.ceil(p.N / k.tileN);
-  const total = tilesM * tilesN * p.batchOuter * p.batchInner;
+  const batch = p.batchOuter * p.batchInner;
+  const total = tilesM * tilesN * batch;
   const gx = Math.min(total, 65535);
   const gy = Math.ceil(total / gx);
   if (gy > 65535) throw new MatmulError(`needs ${total} workgroups, more than a dispatch can hold; split the batch`, 'batch');
-  let aRes: Resource = { window: wa };
-  let bRes: Resource = { window: wb };
-  let tex: TexRows | undefined;
-  if (k.textures) {
-    const { a, b, rows } = packSpecs(p, k.textures.format, k.textures.kChunk);
-    const va = scratchTexture(gpu, 'a', a.format, a.width, textureHeight(a));
-    encodePack(gpu, encoder, a, wa, va, idOf(va));
-    aRes = { texture: va, id: idOf(va) };
-    if (isWeightMirror(args.b)) {
-      const m = refreshMirror(gpu, encoder, args.b, b, wb);
-      bRes = { texture: m.view, id: m.id };
-    } else {
-      const vb = scratchTexture(gpu, 'b', b.format, b.width, textureHeight(b));
-      encodePack(gpu, encoder, b, wb, vb, idOf(vb));
-      bRes = { texture: vb, id: idOf(vb) };
-    }
-    tex = rows;
+  const bias = wbias ?? noBias(gpu);
+  if (!k.textures) {
+    const params = packParams(p, { a: wa.elem, b: wb.elem, c: wc.elem, bias: bias.elem }, tilesM, tilesN);
+    const u = uniformFor(gpu, params);
+    const pipeline = pipelineNow(gpu, k);
+    const group = bindGroupFor(gpu, pipeline, k.key, [{ uniform: u.buffer }, { window: wa }, { window: wb }, { window: wc }, { window: bias }]);
+    dispatch(encoder, k.key, pipeline, group, [gx, gy]);
+    return;
   }
-  const params = packParams(p, { a: wa.elem, b: wb.elem, c: wc.elem, bias: wbias?.elem ?? 0 }, tilesM, tilesN, tex);
+  // Texture kernels: pack op(A) and op(B) (B from a mirror when given), compute into the
+  // scratch output texture, then the epilogue pass writes C.
+  const { a, b, rows } = packSpecs(p, k.textures.format, k.textures.kChunk);
+  const va = scratchTexture(gpu, 'a', a.format, a.width, textureHeight(a));
+  encodePack(gpu, encoder, a, wa, va, idOf(va));
+  let vb: GPUTextureView;
+  if (isWeightMirror(args.b)) {
+    vb = refreshMirror(gpu, encoder, args.b, b, wb).view;
+  } else {
+    vb = scratchTexture(gpu, 'b', b.format, b.width, textureHeight(b));
+    encodePack(gpu, encoder, b, wb, vb, idOf(vb));
+  }
+  const vo = scratchTexture(gpu, 'out', 'rgba32float', (tilesN * k.tileN) / 4, p.M * batch);
+  const params = packParams(p, { a: 0, b: 0, c: wc.elem, bias: bias.elem }, tilesM, tilesN, rows);
   const u = uniformFor(gpu, params);
   const pipeline = pipelineNow(gpu, k);
   const group = bindGroupFor(gpu, pipeline, k.key, [
     { uniform: u.buffer },
-    aRes,
-    bRes,
-    { window: wc },
-    { window: wbias ?? noBias(gpu) },
+    { texture: va, id: idOf(va) },
+    { texture: vb, id: idOf(vb) },
+    undefined,
+    undefined,
+    { texture: vo, id: idOf(vo) },
   ]);
-  const pass = encoder.beginComputePass({ label: k.key });
+  dispatch(encoder, k.key, pipeline, group, [gx, gy]);
+  const epi = pipelineNow(gpu, EPILOGUE);
+  const egroup = bindGroupFor(gpu, epi, EPILOGUE.key, [{ uniform: u.buffer }, { texture: vo, id: idOf(vo) }, undefined, { window: wc }, { window: bias }]);
+  const rowsOut = p.M * batch;
+  dispatch(encoder, EPILOGUE.key, epi, egroup, [Math.ceil(Math.ceil(p.N / 4) / 64), Math.min(rowsOut, 65535), Math.ceil(rowsOut / 65535)]);
+}
+
+function dispatch(encoder: GPUCommandEncoder, label: string, pipeline: GPUComputePipeline, group: GPUBindGroup, wg: [number, number, number?]): void {
+  const pass = encoder.beginComputePass({ label });
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, group);
-  pass.dispatchWorkgroups(gx, gy);
+  pass.dispatchWorkgroups(wg[0], wg[1], wg[2] ?? 1);
   pass.end();
 }
 

@@ -16,6 +16,8 @@ export interface Kernel {
    * and op(B) as rows of N, K zero-padded to a multiple of `kChunk` (see pack.ts).
    */
   textures?: { format: 'rgba32float' | 'rgba32uint'; kChunk: number; f16: boolean };
+  // Texture kernels write op(A) @ op(B) to an rgba32float texture (batch items stacked, M rows
+  // each, tileN / 4 texels per tile), finished into C by the epilogue pass.
   /** Workgroups per tile are 1; invocations per workgroup (for documentation and tests). */
   workgroupSize: number;
 }
@@ -32,9 +34,9 @@ export interface VariantImpl {
   kernel(gpu: Gpu, p: Problem, cfg: KernelConfig): Kernel;
 }
 
-/** The transposes, the structural part of a problem for kernels that read storage directly (all else is uniform). */
+/** The part of a problem that changes a kernel's text: the transpose of B for texture kernels (see subgroup.ts); nothing else. */
 export function structuralKey(p: Problem): string {
-  return `${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}`;
+  return p.transB ? 'nk' : 'kn';
 }
 
 /**
@@ -43,17 +45,24 @@ export function structuralKey(p: Problem): string {
  * are the element offsets of this batch item's A, B and C.
  */
 export function prologue(p: Problem, opts: { texture?: 'f32' | 'u32' } = {}): string {
+  void p;
+  // Texture kernels write raw sums to OT (binding 5) and the epilogue pass (epilogue.ts) applies
+  // alpha, bias and accumulation: per-element stores with loads, unrolled, made lavapipe's LLVM
+  // take over 20 s on one shader.
   const decl = opts.texture
-    ? `@group(0) @binding(1) var AT: texture_2d<${opts.texture}>;\n@group(0) @binding(2) var BT: texture_2d<${opts.texture}>;`
-    : '@group(0) @binding(1) var<storage, read> A: array<f32>;\n@group(0) @binding(2) var<storage, read> B: array<f32>;';
-  return `${PARAMS_WGSL}
-${decl}
+    ? `@group(0) @binding(1) var AT: texture_2d<${opts.texture}>;
+@group(0) @binding(2) var BT: texture_2d<${opts.texture}>;
+@group(0) @binding(5) var OT: texture_storage_2d<rgba32float, write>;`
+    : `@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 @group(0) @binding(4) var<storage, read> BIAS: array<f32>;
+${STORE_C_WGSL}`;
+  return `${PARAMS_WGSL}
+${decl}
 
-// tex_a, tex_b: first row of this batch item in the packed operand textures.
-${STORE_C_WGSL}
-struct Tile { valid: bool, tm: u32, tn: u32, base_a: u32, base_b: u32, base_c: u32, tex_a: u32, tex_b: u32 }
+// tex_a, tex_b, tex_c: first row of this batch item in the packed operand textures and in OT.
+struct Tile { valid: bool, tm: u32, tn: u32, base_a: u32, base_b: u32, base_c: u32, tex_a: u32, tex_b: u32, tex_c: u32 }
 
 fn tile(wid: vec3u, nwg: vec3u) -> Tile {
   let lin = wid.x + wid.y * nwg.x;
@@ -71,6 +80,7 @@ fn tile(wid: vec3u, nwg: vec3u) -> Tile {
   t.base_c = P.off_c + zo * P.sc0 + zi * P.sc1;
   t.tex_a = zo * P.ta0 + zi * P.ta1;
   t.tex_b = zo * P.tb0 + zi * P.tb1;
+  t.tex_c = z * P.M;
   return t;
 }
 `;
@@ -91,10 +101,10 @@ fn store_c(i: u32, n: u32, acc: f32) {
 }
 `;
 
-/** Index expressions of A[m, k] and B[k, n] in storage, for the problem's transposes. */
-export function aIndex(p: Problem, m: string, k: string, base = 't.base_a'): string {
-  return p.transA ? `${base} + (${k}) * P.lda + (${m})` : `${base} + (${m}) * P.lda + (${k})`;
+/** Index expressions of A[m, k] and B[k, n] in storage, for the runtime transposes (flags bits 2, 3). */
+export function aIndex(m: string, k: string, base = 't.base_a'): string {
+  return `${base} + select((${m}) * P.lda + (${k}), (${k}) * P.lda + (${m}), (P.flags & 4u) != 0u)`;
 }
-export function bIndex(p: Problem, k: string, n: string, base = 't.base_b'): string {
-  return p.transB ? `${base} + (${n}) * P.ldb + (${k})` : `${base} + (${k}) * P.ldb + (${n})`;
+export function bIndex(k: string, n: string, base = 't.base_b'): string {
+  return `${base} + select((${k}) * P.ldb + (${n}), (${n}) * P.ldb + (${k}), (P.flags & 8u) != 0u)`;
 }

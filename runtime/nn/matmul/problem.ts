@@ -93,7 +93,8 @@ export function extent(p: Problem, which: 'a' | 'b' | 'c'): number {
  * Uniform block shared by all variants; keep in sync with packParams. 32 words.
  * ta0/ta1, tb0/tb1: row offsets per outer/inner batch index in the packed operand textures
  * (0 where the operand is broadcast); kp: K padded to the kernel's k chunk; flags: bit 0 add
- * the bias, bit 1 accumulate into C (runtime flags, so one pipeline serves all four forms).
+ * the bias, bit 1 accumulate into C, bit 2 transA, bit 3 transB (runtime flags: one pipeline per
+ * variant and config serves every form, which keeps cold compiles on lavapipe to a few).
  */
 export const PARAMS_WGSL = /* wgsl */ `
 struct Params {
@@ -128,6 +129,6 @@ export function packParams(p: Problem, off: Offsets, tilesM: number, tilesN: num
   ]);
   f[20] = p.alpha;
   if (tex) u.set([tex.kp, tex.ta0, tex.ta1, tex.tb0, tex.tb1], 21);
-  u[26] = (p.hasBias ? 1 : 0) | (p.accumulate ? 2 : 0);
+  u[26] = (p.hasBias ? 1 : 0) | (p.accumulate ? 2 : 0) | (p.transA ? 4 : 0) | (p.transB ? 8 : 0);
   return buf;
 }

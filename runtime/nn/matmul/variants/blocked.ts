@@ -1,6 +1,6 @@
 // (4) The fallback: no subgroups, no workgroup memory. 64 invocations per workgroup, each
 // accumulating a 4x4 block of C in registers (a 32x32 tile per workgroup). Runs on any adapter.
-import { aIndex, bIndex, prologue, storeC, structuralKey, type VariantImpl } from '../kernel.ts';
+import { aIndex, bIndex, prologue, storeC, type VariantImpl } from '../kernel.ts';
 
 export const blocked: VariantImpl = {
   name: 'blocked',
@@ -23,12 +23,12 @@ ${rows.map((i) => `  let ma${i} = min(m0 + ${i}u, P.M - 1u);`).join('\n')}
 ${cols.map((j) => `  let nb${j} = min(n0 + ${j * 8}u, P.N - 1u);`).join('\n')}
 ${rows.map((i) => cols.map((j) => `  var c${i}${j} = 0.0;`).join(' ')).join('\n')}
   for (var k = 0u; k < P.K; k = k + 1u) {
-${rows.map((i) => `    let a${i} = A[${aIndex(p, `ma${i}`, 'k')}];`).join('\n')}
-${cols.map((j) => `    let b${j} = B[${bIndex(p, 'k', `nb${j}`)}];`).join('\n')}
+${rows.map((i) => `    let a${i} = A[${aIndex(`ma${i}`, 'k')}];`).join('\n')}
+${cols.map((j) => `    let b${j} = B[${bIndex('k', `nb${j}`)}];`).join('\n')}
 ${rows.map((i) => cols.map((j) => `    c${i}${j} = fma(a${i}, b${j}, c${i}${j});`).join(' ')).join('\n')}
   }
 ${rows.map((i) => cols.map((j) => `  if (m0 + ${i}u < P.M && n0 + ${j * 8}u < P.N) { ${storeC(`m0 + ${i}u`, `n0 + ${j * 8}u`, `c${i}${j}`)} }`).join('\n')).join('\n')}
 }`;
-    return { variant: 'blocked', key: `matmul/blocked/${structuralKey(p)}`, code, tileM: 32, tileN: 32, workgroupSize: 64 };
+    return { variant: 'blocked', key: 'matmul/blocked', code, tileM: 32, tileN: 32, workgroupSize: 64 };
   },
 };

@@ -15,7 +15,7 @@
 // The f16 form reads rgba32uint texels holding 8 values as f16 pairs: half the texel fetches per
 // flop (a fetch is a function call in lavapipe), operands rounded to f16, accumulation in f32.
 import type { Gpu } from '../../../gpu/index.ts';
-import { prologue, storeC, type Kernel, type KernelConfig, type VariantImpl } from '../kernel.ts';
+import { prologue, type Kernel, type KernelConfig, type VariantImpl } from '../kernel.ts';
 import { packSpecs, packUnfit } from '../pack.ts';
 import type { Problem } from '../problem.ts';
 
@@ -39,12 +39,17 @@ function unsupported(gpu: Gpu, f16: boolean, p: Problem): string | null {
   if (!S) return `the subgroup size is not fixed (${gpu.subgroupMinSize}..${gpu.subgroupMaxSize})`;
   if (f16 && !p.allowF16) return 'the call did not opt into f16 operands (allowF16)';
   const { a, b } = packSpecs(p, f16 ? 'rgba32uint' : 'rgba32float', (f16 ? 8 : 4) * S);
+  const max = gpu.limits.maxTextureDimension2D;
+  const outRows = p.M * p.batchOuter * p.batchInner;
+  if (outRows > max) return `the output needs ${outRows} texture rows, over the ${max} limit`;
+  if (Math.ceil(p.N / (4 * S * 2)) * 2 * S > max) return `the output needs more than ${max} texels per row`;
   return packUnfit(gpu, a) ?? packUnfit(gpu, b);
 }
 
-// Larger R fetches fewer op(B) texels per flop but unrolls more code (compile time).
+// Larger tiles fetch fewer texels per flop but unroll more code (compile time grows faster than
+// linearly in lavapipe's LLVM).
 function configs(_gpu: Gpu, f16: boolean): KernelConfig[] {
-  return f16 ? [{ R: 16 }, { R: 32 }] : [{ R: 16, CPL: 1 }, { R: 32, CPL: 1 }, { R: 16, CPL: 2 }];
+  return f16 ? [{ R: 16 }, { R: 32 }] : [{ R: 32, CPL: 1 }, { R: 16, CPL: 2 }, { R: 16, CPL: 1 }];
 }
 
 function asSubgroup(c: KernelConfig): SubgroupConfig {
@@ -74,22 +79,18 @@ export function subgroupKernel(gpu: Gpu, p: Problem, f16: boolean, cfg: Subgroup
   emit(`  let chunks = P.kp / ${kChunk}u;`);
   emit(`  for (var ch = 0u; ch < chunks; ch = ch + 1u) {`);
   emit(`    let ka = ch * ${S}u + lane;`);
-  // All of the chunk's op(B) texels first: a texel fetch is a function call on lavapipe that
-  // clobbers every vector register, so the fetches are grouped, and the multiply-adds that
-  // follow keep one row's accumulators in registers with B read from the stack.
-  if (!nk) {
-    emit(`    let kb = t.tex_b + ch * ${kChunk}u;`);
-    for (let kk = 0; kk < kChunk; kk++) {
-      if (f16) {
-        emit(`    let tb${kk} = textureLoad(BT, vec2u(n0 / 8u, kb + ${kk}u), 0);`);
-        const [lo, hi] = unpack(`tb${kk}`);
-        emit(`    let b${kk}_0 = ${lo}; let b${kk}_1 = ${hi};`);
-      } else {
-        for (const j of js) emit(`    let b${kk}_${j} = textureLoad(BT, vec2u(n${j} / 4u, kb + ${kk}u), 0);`);
-      }
+  // The chunk's op(A) texels, one per row: this lane's kPerTexel values of k.
+  for (const r of rows) {
+    if (f16) {
+      emit(`    let ta${r} = textureLoad(AT, vec2u(ka, arow + ${r}u), 0);`);
+      const [lo, hi] = unpack(`ta${r}`);
+      emit(`    let a${r}_0 = ${lo}; let a${r}_1 = ${hi};`);
+    } else {
+      emit(`    let a${r}_0 = textureLoad(AT, vec2u(ka, arow + ${r}u), 0);`);
     }
-  } else {
-    // Texel (q, n) holds kPerTexel consecutive k of column n; q counts texels along k.
+  }
+  // "nk": the chunk's op(B) texels up front (each holds every w of one column).
+  if (nk) {
     for (let q = 0; q < S; q++) {
       if (f16) {
         for (let i = 0; i < 8; i++) {
@@ -97,52 +98,51 @@ export function subgroupKernel(gpu: Gpu, p: Problem, f16: boolean, cfg: Subgroup
           const [lo, hi] = unpack(`tb${q}_${i}`);
           emit(`    let u${q}_${i}_0 = ${lo}; let u${q}_${i}_1 = ${hi};`);
         }
-        for (let w = 0; w < 8; w++) {
-          const kk = q * 8 + w;
-          const h = Math.floor(w / 4);
-          const comp = 'xyzw'[w % 4]!;
-          for (const j of js) {
-            const col = (i: number) => `u${q}_${4 * j + i}_${h}.${comp}`;
-            emit(`    let b${kk}_${j} = vec4f(${col(0)}, ${col(1)}, ${col(2)}, ${col(3)});`);
-          }
-        }
       } else {
         for (const j of js) for (let i = 0; i < 4; i++) emit(`    let tb${q}_${j}_${i} = textureLoad(BT, vec2u(ch * ${S}u + ${q}u, t.tex_b + n${j} + ${i}u), 0);`);
-        for (let w = 0; w < 4; w++) {
-          const comp = 'xyzw'[w]!;
-          for (const j of js) emit(`    let b${q * 4 + w}_${j} = vec4f(tb${q}_${j}_0.${comp}, tb${q}_${j}_1.${comp}, tb${q}_${j}_2.${comp}, tb${q}_${j}_3.${comp});`);
-        }
       }
     }
   }
-  // Then one row at a time: its op(A) texel (this lane's k values), spread by subgroupBroadcast.
-  for (const r of rows) {
-    emit(`    {`);
-    if (f16) {
-      emit(`      let ta = textureLoad(AT, vec2u(ka, arow + ${r}u), 0);`);
-      const [lo, hi] = unpack('ta');
-      emit(`      let a_0 = ${lo}; let a_1 = ${hi};`);
-    } else {
-      emit(`      let a_0 = textureLoad(AT, vec2u(ka, arow + ${r}u), 0);`);
+  // The chunk runs as kPerTexel steps of S values of k each (k = chunk start + kPerTexel * l + w
+  // for lanes l): a loop rather than full unrolling keeps lavapipe's LLVM compile in seconds.
+  // Per step: its op(B) texels are fetched together (a fetch is a function call that clobbers
+  // every vector register), then rows run one at a time with their accumulators in registers.
+  emit(`    for (var w = 0u; w < ${kPerTexel}u; w = w + 1u) {`);
+  const pick = (v: string) => (f16 ? `select(${v}_1[w - 4u], ${v}_0[min(w, 3u)], w < 4u)` : `${v}_0[w]`);
+  if (!nk) {
+    emit(`      let kb = t.tex_b + ch * ${kChunk}u + w;`);
+    for (let l = 0; l < S; l++) {
+      if (f16) {
+        emit(`      let tb${l} = textureLoad(BT, vec2u(n0 / 8u, kb + ${kPerTexel * l}u), 0);`);
+        const [lo, hi] = unpack(`tb${l}`);
+        emit(`      let b${l}_0 = ${lo}; let b${l}_1 = ${hi};`);
+      } else {
+        for (const j of js) emit(`      let b${l}_${j} = textureLoad(BT, vec2u(n${j} / 4u, kb + ${kPerTexel * l}u), 0);`);
+      }
     }
-    for (const j of js) emit(`      var x${j} = c${r}_${j};`);
-    for (let kk = 0; kk < kChunk; kk++) {
-      const srcLane = Math.floor(kk / kPerTexel);
-      const within = kk % kPerTexel;
-      const comp = 'xyzw'[within % 4]!;
-      emit(`      { let s = vec4f(subgroupBroadcast(a_${Math.floor(within / 4)}.${comp}, ${srcLane}u)); ${js.map((j) => `x${j} = fma(s, b${kk}_${j}, x${j});`).join(' ')} }`);
+  } else {
+    for (let l = 0; l < S; l++) {
+      for (const j of js) {
+        const col = (i: number) => (f16 ? pick(`u${l}_${4 * j + i}`) : `tb${l}_${j}_${i}[w]`);
+        emit(`      let b${l}_${j} = vec4f(${col(0)}, ${col(1)}, ${col(2)}, ${col(3)});`);
+      }
     }
-    for (const j of js) emit(`      c${r}_${j} = x${j};`);
-    emit(`    }`);
   }
-  emit(`  }`);
   for (const r of rows) {
-    emit(`  if (t.tm * ${R}u + ${r}u < P.M) {`);
-    emit(`    let m = t.tm * ${R}u + ${r}u;`);
-    for (const j of js) {
-      for (let q = 0; q < 4; q++) emit(`    if (n${j} + ${q}u < P.N) { ${storeC('m', `n${j} + ${q}u`, `c${r}_${j}.${'xyzw'[q]}`)} }`);
+    emit(`      {`);
+    emit(`        let ar = ${pick(`a${r}`)};`);
+    for (const j of js) emit(`        var x${j} = c${r}_${j};`);
+    for (let l = 0; l < S; l++) {
+      emit(`        { let s = vec4f(subgroupBroadcast(ar, ${l}u)); ${js.map((j) => `x${j} = fma(s, b${l}_${j}, x${j});`).join(' ')} }`);
     }
-    emit(`  }`);
+    for (const j of js) emit(`        c${r}_${j} = x${j};`);
+    emit(`      }`);
+  }
+  emit(`    }`);
+  emit(`  }`);
+  // Raw sums to OT, one texel per row and vec4; rows past M would land in the next batch item.
+  for (const r of rows) {
+    emit(`  if (t.tm * ${R}u + ${r}u < P.M) { ${js.map((j) => `textureStore(OT, vec2u(n${j} / 4u, t.tex_c + t.tm * ${R}u + ${r}u), c${r}_${j});`).join(' ')} }`);
   }
   const code = `enable subgroups;
 ${prologue(p, { texture: f16 ? 'u32' : 'f32' })}

@@ -8,7 +8,7 @@
 // (3) The f16 form stages the tiles as f16 (half the workgroup memory and traffic) and
 // accumulates in f32; it needs the shader-f16 feature and a caller that set allowF16.
 import type { Gpu } from '../../../gpu/index.ts';
-import { aIndex, bIndex, prologue, storeC, structuralKey, type Kernel, type KernelConfig, type VariantImpl } from '../kernel.ts';
+import { aIndex, bIndex, prologue, storeC, type Kernel, type KernelConfig, type VariantImpl } from '../kernel.ts';
 import type { Problem } from '../problem.ts';
 
 export interface TiledConfig {
@@ -36,18 +36,21 @@ export function tiledKernel(p: Problem, f16: boolean, cfg: TiledConfig): Kernel 
   const e = (s: string) => L.push(s);
   // Coordinates of load slot `i` of this invocation inside the A / B tile, chosen so that
   // consecutive invocations touch consecutive global addresses.
-  const aSlot = (i: number) =>
-    p.transA
-      ? { k: `((lid + ${i * T}u) / ${BM}u)`, m: `((lid + ${i * T}u) % ${BM}u)` }
-      : { k: `((lid + ${i * T}u) % ${BK}u)`, m: `((lid + ${i * T}u) / ${BK}u)` };
-  const bSlot = (i: number) =>
-    p.transB
-      ? { k: `((lid + ${i * T}u) % ${BK}u)`, n: `((lid + ${i * T}u) / ${BK}u)` }
-      : { k: `((lid + ${i * T}u) / ${BN}u)`, n: `((lid + ${i * T}u) % ${BN}u)` };
+  // The transposes are runtime flags (uniform branches-free selects).
+  const aSlot = (i: number) => ({
+    k: `select((lid + ${i * T}u) % ${BK}u, (lid + ${i * T}u) / ${BM}u, ta)`,
+    m: `select((lid + ${i * T}u) / ${BK}u, (lid + ${i * T}u) % ${BM}u, ta)`,
+  });
+  const bSlot = (i: number) => ({
+    k: `select((lid + ${i * T}u) / ${BN}u, (lid + ${i * T}u) % ${BK}u, tb)`,
+    n: `select((lid + ${i * T}u) % ${BN}u, (lid + ${i * T}u) / ${BK}u, tb)`,
+  });
 
   e(`  let t = tile(wid, nwg);`);
   e(`  if (!t.valid) { return; }`);
   e(`  let lid = lidv.y * ${W}u + lidv.x;`);
+  e(`  let ta = (P.flags & 4u) != 0u;`);
+  e(`  let tb = (P.flags & 8u) != 0u;`);
   e(`  let m0 = t.tm * ${BM}u;`);
   e(`  let n0 = t.tn * ${BN}u;`);
   for (let i = 0; i < TM; i++) e(`  ${Array.from({ length: TN }, (_, j) => `var c${i}_${j} = 0.0;`).join(' ')}`);
@@ -55,11 +58,11 @@ export function tiledKernel(p: Problem, f16: boolean, cfg: TiledConfig): Kernel 
   const fetch = (k0: string) => {
     for (let i = 0; i < perA; i++) {
       const s = aSlot(i);
-      e(`    { let m = m0 + ${s.m}; let k = ${k0} + ${s.k}; ra${i} = select(0.0, A[${aIndex(p, 'min(m, P.M - 1u)', 'min(k, P.K - 1u)')}], m < P.M && k < P.K); }`);
+      e(`    { let m = m0 + ${s.m}; let k = ${k0} + ${s.k}; ra${i} = select(0.0, A[${aIndex('min(m, P.M - 1u)', 'min(k, P.K - 1u)')}], m < P.M && k < P.K); }`);
     }
     for (let i = 0; i < perB; i++) {
       const s = bSlot(i);
-      e(`    { let n = n0 + ${s.n}; let k = ${k0} + ${s.k}; rb${i} = select(0.0, B[${bIndex(p, 'min(k, P.K - 1u)', 'min(n, P.N - 1u)')}], n < P.N && k < P.K); }`);
+      e(`    { let n = n0 + ${s.n}; let k = ${k0} + ${s.k}; rb${i} = select(0.0, B[${bIndex('min(k, P.K - 1u)', 'min(n, P.N - 1u)')}], n < P.N && k < P.K); }`);
     }
   };
   e(`  ${Array.from({ length: perA }, (_, i) => `var ra${i} = 0.0;`).join(' ')}`);
@@ -100,7 +103,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 ${L.join('\n')}
 }`;
   const name = f16 ? 'tiled-f16' : 'tiled';
-  return { variant: name, key: `matmul/${name}/${TM}x${TN}x${BK}/${structuralKey(p)}`, code, tileM: BM, tileN: BN, workgroupSize: T };
+  return { variant: name, key: `matmul/${name}/${TM}x${TN}x${BK}`, code, tileM: BM, tileN: BN, workgroupSize: T };
 }
 
 // Software adapters run barriers as coroutine switches (PERF-NOTES): one small config there.
