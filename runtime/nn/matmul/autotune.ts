@@ -4,10 +4,10 @@
 // repetitions sized to ~40 ms, best of two; a candidate more than 4x slower than the best so
 // far is not timed further.
 import type { Gpu } from '../../gpu/index.ts';
-import { storeTuned, KERNELS_VERSION, type TunedEntry } from './cache.ts';
+import { adapterKey, storeTuned, KERNELS_VERSION, type TunedEntry } from './cache.ts';
 import { encodeMirrorRefresh, encodeWith } from './encode.ts';
 import type { KernelConfig, VariantImpl } from './kernel.ts';
-import { extent, type Problem } from './problem.ts';
+import { extent, normalise, type Problem } from './problem.ts';
 import { tuneKey } from './select.ts';
 import type { MatmulArgs, MatmulShape } from './types.ts';
 import { F16_VARIANTS, MATMUL_VARIANTS } from './types.ts';
@@ -118,6 +118,69 @@ export function flops(p: Problem): number {
   return 2 * p.M * p.N * p.K * p.batchOuter * p.batchInner;
 }
 
+/**
+ * Runs a candidate on a small odd-sized problem with the same transposes and compares it with a
+ * float64 product: a driver can miscompile a kernel (lavapipe with LP_NATIVE_VECTOR_WIDTH=512
+ * returns scrambled rgba32float texels), and a fast wrong kernel must never win the tune.
+ * Returns the worst error relative to sum |a b|, or Infinity when the run failed.
+ */
+export async function verifyCandidate(gpu: Gpu, c: Candidate, p: Problem): Promise<number> {
+  const M = 13;
+  const N = 21;
+  const K = 45;
+  const shape: MatmulShape = { M, N, K, transA: p.transA, transB: p.transB, allowF16: p.allowF16 };
+  const small = normalise(shape);
+  let seed = 12345;
+  const rand = (n: number) => Float32Array.from({ length: n }, () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1);
+  const a = rand(M * K);
+  const b = rand(K * N);
+  const { device } = gpu;
+  const make = (data: Float32Array) => {
+    const buf = device.createBuffer({ size: data.byteLength, usage: 0x80 | 0x04 | 0x08 });
+    device.queue.writeBuffer(buf, 0, data);
+    return buf;
+  };
+  const ba = make(a);
+  const bb = make(b);
+  const bc = make(new Float32Array(M * N));
+  const staging = device.createBuffer({ size: M * N * 4, usage: 0x01 | 0x08 });
+  try {
+    device.pushErrorScope('validation');
+    const enc = device.createCommandEncoder({ label: 'matmul verify' });
+    encodeWith(gpu, enc, c.impl, c.config, small, { ...shape, a: { buffer: ba }, b: { buffer: bb }, c: { buffer: bc } });
+    enc.copyBufferToBuffer(bc, 0, staging, 0, M * N * 4);
+    device.queue.submit([enc.finish()]);
+    if (await device.popErrorScope()) return Infinity;
+    await staging.mapAsync(0x01);
+    const got = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    let worst = 0;
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let sum = 0;
+        let mag = 0;
+        for (let k = 0; k < K; k++) {
+          const x = (p.transA ? a[k * M + m] : a[m * K + k])! * (p.transB ? b[n * K + k] : b[k * N + n])!;
+          sum += x;
+          mag += Math.abs(x);
+        }
+        const err = Math.abs(got[m * N + n]! - sum) / mag;
+        if (!(err <= worst)) worst = err; // NaN counts as the worst
+      }
+    }
+    return worst;
+  } catch {
+    return Infinity;
+  } finally {
+    for (const x of [ba, bb, bc, staging]) x.destroy();
+  }
+}
+
+/** Relative error a candidate may show in verifyCandidate (f16 operands: 2^-11 rounding each). */
+export function verifyTolerance(c: Candidate): number {
+  return F16_VARIANTS.includes(c.impl.name) ? 5e-3 : 1e-4;
+}
+
 /** Times every candidate on `shape` and records the winner for its tune key. */
 export async function autotune(gpu: Gpu, p: Problem, shape: MatmulShape, bMirror: boolean): Promise<TunedEntry> {
   const timer = new Timer(gpu, p, shape, bMirror);
@@ -127,6 +190,12 @@ export async function autotune(gpu: Gpu, p: Problem, shape: MatmulShape, bMirror
     for (const c of candidates(gpu, p)) {
       let ms: number;
       const t0 = performance.now();
+      const err = await verifyCandidate(gpu, c, p);
+      if (!(err <= verifyTolerance(c))) {
+        console.warn(`[dlmk] matmul autotune: ${candidateName(c)} computes wrong results on ${gpu.description} (relative error ${err}); it is not used`);
+        tried[candidateName(c)] = 0;
+        continue;
+      }
       try {
         ms = await timer.time(c, { giveUpMs: best ? best.ms * 4 : undefined });
         if (process.env['DLMK_MATMUL_TUNE_LOG']) {
@@ -152,6 +221,6 @@ export async function autotune(gpu: Gpu, p: Problem, shape: MatmulShape, bMirror
     at: new Date().toISOString(),
     version: KERNELS_VERSION,
   };
-  storeTuned(gpu.description, tuneKey(p, bMirror), entry);
+  storeTuned(adapterKey(gpu), tuneKey(p, bMirror), entry);
   return entry;
 }

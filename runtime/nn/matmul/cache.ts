@@ -8,7 +8,7 @@ import type { KernelConfig } from './kernel.ts';
 import type { MatmulVariant } from './types.ts';
 
 /** Bump when kernels change enough that old measurements no longer describe them. */
-export const KERNELS_VERSION = 3;
+export const KERNELS_VERSION = 4;
 
 export interface TunedEntry {
   variant: MatmulVariant;
@@ -25,6 +25,14 @@ export interface TunedEntry {
 
 interface CacheFile {
   adapters: Record<string, Record<string, TunedEntry>>;
+}
+
+/**
+ * The adapter as the cache knows it: its description plus the subgroup sizes (lavapipe describes
+ * itself the same at any LP_NATIVE_VECTOR_WIDTH, and its kernels and speeds differ).
+ */
+export function adapterKey(gpu: { description: string; subgroupMinSize: number; subgroupMaxSize: number }): string {
+  return `${gpu.description} [subgroups ${gpu.subgroupMinSize}..${gpu.subgroupMaxSize}]`;
 }
 
 export function cachePath(): string {

@@ -14,13 +14,15 @@ import { extent, normalise, packParams, type Problem, type TexRows } from './pro
 import { chooseVariant } from './select.ts';
 import type { MatmulArgs, MatmulRecorder } from './types.ts';
 
-const kernels = new WeakMap<GPUDevice, Map<string, Kernel>>();
+const kernels = new WeakMap<GPUDevice, WeakMap<VariantImpl, Map<string, Kernel>>>();
 
-/** The generated kernel of `impl` for `p`'s structure (memoised per device). */
+/** The generated kernel of `impl` for `p`'s structure (memoised per device and implementation). */
 export function kernelFor(gpu: Gpu, impl: VariantImpl, cfg: KernelConfig, p: Problem): Kernel {
-  let m = kernels.get(gpu.device);
-  if (!m) kernels.set(gpu.device, (m = new Map()));
-  const key = `${impl.name}|${structuralKey(p)}|${JSON.stringify(cfg)}`;
+  let byImpl = kernels.get(gpu.device);
+  if (!byImpl) kernels.set(gpu.device, (byImpl = new WeakMap()));
+  let m = byImpl.get(impl);
+  if (!m) byImpl.set(impl, (m = new Map()));
+  const key = `${structuralKey(p)}|${JSON.stringify(cfg)}`;
   let k = m.get(key);
   if (!k) m.set(key, (k = impl.kernel(gpu, p, cfg)));
   return k;

@@ -2,7 +2,7 @@
 // timed step never compiles a pipeline or measures anything.
 import type { Gpu } from '../../gpu/index.ts';
 import { autotune, Timer } from './autotune.ts';
-import { lookupTuned } from './cache.ts';
+import { adapterKey, lookupTuned } from './cache.ts';
 import { normalise } from './problem.ts';
 import { chooseVariant, forcedByEnv, tuneKey } from './select.ts';
 import type { MatmulShape, MatmulVariant } from './types.ts';
@@ -25,8 +25,8 @@ export async function prepareMatmul(gpu: Gpu, shape: MatmulShape): Promise<Prepa
   const p = normalise({ ...shape, hasBias: !!shape.hasBias });
   const bMirror = !!shape.bMirror;
   const open = !shape.variant && !forcedByEnv();
-  const key = `${gpu.description}\n${tuneKey(p, bMirror)}`;
-  if (open && process.env['DLMK_MATMUL_AUTOTUNE'] !== '0' && !lookupTuned(gpu.description, tuneKey(p, bMirror))) {
+  const key = `${adapterKey(gpu)}\n${tuneKey(p, bMirror)}`;
+  if (open && process.env['DLMK_MATMUL_AUTOTUNE'] !== '0' && !lookupTuned(adapterKey(gpu), tuneKey(p, bMirror))) {
     let job = pending.get(key);
     if (!job) {
       job = autotune(gpu, p, shape, bMirror).finally(() => pending.delete(key));

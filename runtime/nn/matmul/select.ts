@@ -1,7 +1,7 @@
 // Which variant runs a call: the call's `variant`, else DLMK_MATMUL, else the autotuned choice
 // for (adapter, tune key), else a default by adapter kind.
 import type { Gpu } from '../../gpu/index.ts';
-import { lookupTuned } from './cache.ts';
+import { adapterKey, lookupTuned } from './cache.ts';
 import { MatmulError } from './errors.ts';
 import type { KernelConfig, VariantImpl } from './kernel.ts';
 import type { Problem } from './problem.ts';
@@ -31,7 +31,7 @@ function isVariant(x: string): x is MatmulVariant {
 
 /** The tuned config of `impl` for this key when the tuner picked it, else its first config. */
 function configOf(gpu: Gpu, impl: VariantImpl, p: Problem, bMirror: boolean): KernelConfig {
-  const t = lookupTuned(gpu.description, tuneKey(p, bMirror));
+  const t = lookupTuned(adapterKey(gpu), tuneKey(p, bMirror));
   return t && t.variant === impl.name ? t.config : impl.configs(gpu, p)[0]!;
 }
 
@@ -67,7 +67,7 @@ export function chooseVariant(gpu: Gpu, p: Problem, opts: { variant?: MatmulVari
     if (!impl.unsupported(gpu, p)) return { impl, config: configOf(gpu, impl, p, opts.bMirror), source: 'env' };
     forced = SIBLING[forced];
   }
-  const t = lookupTuned(gpu.description, tuneKey(p, opts.bMirror));
+  const t = lookupTuned(adapterKey(gpu), tuneKey(p, opts.bMirror));
   if (t && !VARIANTS[t.variant].unsupported(gpu, p)) return { impl: VARIANTS[t.variant], config: t.config, source: 'tuned' };
   const impl = defaultVariant(gpu, p);
   return { impl, config: impl.configs(gpu, p)[0]!, source: 'default' };

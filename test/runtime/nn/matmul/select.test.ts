@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getGpu } from '../../../../runtime/gpu/index.ts';
 import { MatmulError, prepareMatmul, autotuneCachePath } from '../../../../runtime/nn/matmul/index.ts';
-import { resetTunedMemory } from '../../../../runtime/nn/matmul/cache.ts';
+import { adapterKey, resetTunedMemory } from '../../../../runtime/nn/matmul/cache.ts';
+import { verifyCandidate, verifyTolerance } from '../../../../runtime/nn/matmul/autotune.ts';
+import { normalise } from '../../../../runtime/nn/matmul/problem.ts';
+import { VARIANTS } from '../../../../runtime/nn/matmul/variants/index.ts';
 import { runCase } from './harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dlmk-tune-'));
@@ -21,7 +24,7 @@ test('the first prepare of a shape class measures the variants and caches the wi
   const r = await prepareMatmul(gpu, shape);
   assert.is(r.source, 'tuned');
   const doc = JSON.parse(readFileSync(autotuneCachePath(), 'utf8')) as { adapters: Record<string, Record<string, { variant: string; tried: Record<string, number> }>> };
-  const section = doc.adapters[gpu.description];
+  const section = doc.adapters[adapterKey(gpu)];
   assert.ok(section, 'a section for this adapter');
   const entry = section['NT M32 N32 K16 B1'];
   assert.ok(entry, `an entry for the key, have ${Object.keys(section)}`);
@@ -88,6 +91,22 @@ test('bad sizes and strides are MatmulErrors naming the argument', async () => {
       assert.is((err as MatmulError).field, field);
     }
   }
+});
+
+test('the tuner self-check passes the real kernels and catches a wrong one', async () => {
+  const gpu = await getGpu();
+  const p = normalise({ M: 8, N: 8, K: 8, transB: true });
+  const ok = { impl: VARIANTS.blocked, config: {} };
+  assert.ok((await verifyCandidate(gpu, ok, p)) <= verifyTolerance(ok));
+  const wrongImpl = {
+    ...VARIANTS.blocked,
+    kernel: (g: typeof gpu, q: typeof p, c: Record<string, number>) => {
+      const k = VARIANTS.blocked.kernel(g, q, c);
+      return { ...k, key: `${k.key}/wrong`, code: k.code.replace('var v = P.alpha * acc;', 'var v = 1.001 * P.alpha * acc;') };
+    },
+  };
+  const err = await verifyCandidate(gpu, { impl: wrongImpl, config: {} }, p);
+  assert.ok(err > verifyTolerance(ok) && err < 0.01, `error ${err}`);
 });
 
 test.run();
