@@ -9,7 +9,7 @@ import { MatmulError } from './errors.ts';
 import type { Kernel, KernelConfig, VariantImpl } from './kernel.ts';
 import { structuralKey } from './kernel.ts';
 import { pipelineNow } from './pipelines.ts';
-import { EPILOGUE } from './epilogue.ts';
+import { EPILOGUE, EPILOGUE_V4, EPILOGUE_V4_TEXELS, epilogueV4 } from './epilogue.ts';
 import { extent, normalise, packParams, type Problem, type TexRows } from './problem.ts';
 import { chooseVariant } from './select.ts';
 import type { MatmulArgs, MatmulRecorder } from './types.ts';
@@ -98,10 +98,13 @@ export function encodeWith(gpu: Gpu, encoder: GPUCommandEncoder, impl: VariantIm
     { texture: vo, id: idOf(vo) },
   ]);
   dispatch(encoder, k.key, pipeline, group, [gx, gy]);
-  const epi = pipelineNow(gpu, EPILOGUE);
-  const egroup = bindGroupFor(gpu, epi, EPILOGUE.key, [{ uniform: u.buffer }, { texture: vo, id: idOf(vo) }, undefined, { window: wc }, { window: bias }]);
+  const v4 = epilogueV4(p, wc.elem, bias.elem) && bias.byteSize % 16 === 0 && wc.byteSize % 16 === 0;
+  const src = v4 ? EPILOGUE_V4 : EPILOGUE;
+  const epi = pipelineNow(gpu, src);
+  const egroup = bindGroupFor(gpu, epi, src.key, [{ uniform: u.buffer }, { texture: vo, id: idOf(vo) }, undefined, { window: wc }, { window: bias }]);
   const rowsOut = p.M * batch;
-  dispatch(encoder, EPILOGUE.key, epi, egroup, [Math.ceil(Math.ceil(p.N / 4) / 64), Math.min(rowsOut, 65535), Math.ceil(rowsOut / 65535)]);
+  const perInvocation = v4 ? 4 * EPILOGUE_V4_TEXELS : 4;
+  dispatch(encoder, src.key, epi, egroup, [Math.ceil(p.N / perInvocation / 64), Math.min(rowsOut, 65535), Math.ceil(rowsOut / 65535)]);
 }
 
 function dispatch(encoder: GPUCommandEncoder, label: string, pipeline: GPUComputePipeline, group: GPUBindGroup, wg: [number, number, number?]): void {

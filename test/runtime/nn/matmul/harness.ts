@@ -3,6 +3,8 @@
 import { readF32, storageBuffer, type Gpu } from '../../../../runtime/gpu/index.ts';
 import { encodeMatmul, type MatmulArgs, type MatmulShape, type MatmulVariant } from '../../../../runtime/nn/matmul/index.ts';
 import { extent, normalise } from '../../../../runtime/nn/matmul/problem.ts';
+import { encodeWith } from '../../../../runtime/nn/matmul/encode.ts';
+import type { Candidate } from '../../../../runtime/nn/matmul/autotune.ts';
 import { matmulAbsRef, matmulRef } from '../../../../reference/nn/matmul.ts';
 
 export interface Case extends MatmulShape {
@@ -29,7 +31,7 @@ export function randoms(n: number, seed: number): Float32Array {
 export interface Outcome { maxErr: number; where: number; got: number; want: number }
 
 /** Runs one case and returns the worst error relative to the reference scale. */
-export async function runCase(gpu: Gpu, c: Case, variant?: MatmulVariant, seed = 1): Promise<Outcome> {
+export async function runCase(gpu: Gpu, c: Case, variant?: MatmulVariant | Candidate, seed = 1): Promise<Outcome> {
   const p = normalise({ ...c, hasBias: !!c.bias });
   const offA = c.offA ?? 0;
   const offB = c.offB ?? 0;
@@ -49,9 +51,10 @@ export async function runCase(gpu: Gpu, c: Case, variant?: MatmulVariant, seed =
     b: { buffer: bb, offset: offB },
     c: { buffer: bc, offset: offC },
     bias: bbias ? { buffer: bbias, offset: 0 } : undefined,
-    variant,
+    variant: typeof variant === 'string' ? variant : undefined,
   };
-  encodeMatmul({ gpu, encoder: enc }, args);
+  if (variant && typeof variant !== 'string') encodeWith(gpu, enc, variant.impl, variant.config, p, args);
+  else encodeMatmul({ gpu, encoder: enc }, args);
   gpu.device.queue.submit([enc.finish()]);
   const got = await readF32(gpu, bc, c0.length);
   for (const x of [ba, bb, bc, bbias]) x?.destroy();

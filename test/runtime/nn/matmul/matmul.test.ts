@@ -3,6 +3,9 @@ import * as assert from 'uvu/assert';
 import { getGpu } from '../../../../runtime/gpu/index.ts';
 import { MatmulError, encodeMatmul } from '../../../../runtime/nn/matmul/index.ts';
 import { runCase, type Case } from './harness.ts';
+import { candidates, candidateName } from '../../../../runtime/nn/matmul/autotune.ts';
+import { normalise } from '../../../../runtime/nn/matmul/problem.ts';
+import { F16_VARIANTS } from '../../../../runtime/nn/matmul/index.ts';
 
 const CASES: [string, Case][] = [
   ['square, aligned', { M: 64, N: 64, K: 64 }],
@@ -28,6 +31,21 @@ for (const variant of ['blocked', 'subgroup', 'subgroup-f16', 'tiled', 'tiled-f1
       assert.ok(r.maxErr <= (f16 ? 2e-3 : 1e-4), `relative error ${r.maxErr} at ${r.where}: ${r.got} vs ${r.want}`);
     });
   }
+}
+
+// Every tunable configuration of every variant, in both op(B) layouts, odd sizes, a batch.
+for (const transB of [false, true]) {
+  const c: Case = { M: 70, N: 45, K: 83, transB, batch: 2, strideB: 0, bias: true, allowF16: true };
+  test(`every candidate configuration, transB ${transB}`, async () => {
+    const gpu = await getGpu();
+    const list = candidates(gpu, normalise({ ...c, hasBias: true }));
+    assert.ok(list.length >= 4, `candidates: ${list.map(candidateName)}`);
+    for (const cand of list) {
+      const r = await runCase(gpu, c, cand);
+      const tol = F16_VARIANTS.includes(cand.impl.name) ? 2e-3 : 1e-4;
+      assert.ok(r.maxErr <= tol, `${candidateName(cand)}: relative error ${r.maxErr} at ${r.where}: ${r.got} vs ${r.want}`);
+    }
+  });
 }
 
 test('a C that overlaps an input in the same buffer is a MatmulError naming c', async () => {
