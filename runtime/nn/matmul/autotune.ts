@@ -197,7 +197,7 @@ export async function autotune(gpu: Gpu, p: Problem, shape: MatmulShape, bMirror
         continue;
       }
       try {
-        ms = await timer.time(c, { giveUpMs: best ? best.ms * 4 : undefined });
+        ms = await timer.time(c, { giveUpMs: best ? best.ms * 4 : undefined, trials: 3 });
         if (process.env['DLMK_MATMUL_TUNE_LOG']) {
           console.error(`[dlmk] matmul tune ${tuneKey(p, bMirror)}: ${candidateName(c)} ${(flops(p) / ms / 1e6).toFixed(2)} GFLOP/s (${ms.toFixed(2)} ms/call, ${(performance.now() - t0).toFixed(0)} ms to measure)`);
         }

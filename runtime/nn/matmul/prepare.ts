@@ -35,13 +35,16 @@ export async function prepareMatmul(gpu: Gpu, shape: MatmulShape): Promise<Prepa
     await job;
   }
   const choice = chooseVariant(gpu, p, { variant: shape.variant, bMirror });
-  // Warm with a 1x1x1 problem of the same structure: the pipelines do not depend on sizes.
-  const tiny = normalise({ ...shape, M: 1, N: 1, K: 1, batch: 1, strideA: undefined, strideB: undefined, strideC: undefined, lda: undefined, ldb: undefined, ldc: undefined });
-  const timer = new Timer(gpu, tiny, { ...shape, M: 1, N: 1, K: 1, batch: 1, strideA: undefined, strideB: undefined, strideC: undefined, lda: undefined, ldb: undefined, ldc: undefined }, bMirror);
-  try {
-    await timer.run({ impl: choice.impl, config: choice.config }, 1);
-  } finally {
-    timer.destroy();
+  // Warm with tiny problems of the same structure (pipelines do not depend on sizes): 1x1x1
+  // reaches the compute pack and the general epilogue, 1x4x4 the vec4 epilogue (copies need none).
+  for (const n of [1, 4]) {
+    const tinyShape: MatmulShape = { ...shape, M: 1, N: n, K: n, batch: 1, strideA: undefined, strideB: undefined, strideC: undefined, lda: undefined, ldb: undefined, ldc: undefined };
+    const timer = new Timer(gpu, normalise({ ...tinyShape, hasBias: !!shape.hasBias }), tinyShape, bMirror);
+    try {
+      await timer.run({ impl: choice.impl, config: choice.config }, 1);
+    } finally {
+      timer.destroy();
+    }
   }
   return { variant: choice.impl.name, config: choice.config, source: choice.source };
 }
