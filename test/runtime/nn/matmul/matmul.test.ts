@@ -16,6 +16,7 @@ const CASES: [string, Case][] = [
   ['both transposed', { M: 17, N: 70, K: 41, transA: true, transB: true }],
   ['batch with broadcast B, bias, alpha', { M: 19, N: 45, K: 23, batch: 3, strideB: 0, bias: true, alpha: 0.5 }],
   ['accumulate, offsets', { M: 30, N: 9, K: 50, accumulate: true, offA: 5, offB: 3, offC: 11, alpha: -2 }],
+  ['batch with broadcast A (transposed)', { M: 11, N: 19, K: 33, batch: 3, strideA: 0, transA: true }],
   ['aligned batch, contiguous items, bias', { M: 16, N: 64, K: 64, batch: 3, bias: true }],
   ['aligned, strided batch items', { M: 8, N: 64, K: 64, batch: [2, 2], strideA: [1088, 544], strideB: [0, 4160], accumulate: true }],
   ['transB, aligned rows', { M: 20, N: 40, K: 64, transB: true, alpha: 2 }],
