@@ -3,6 +3,7 @@
 //  - the object returned by create() must stay referenced while its device lives, or the process aborts;
 //  - requesting the adapter's maximum limits matters (storage bindings of 128 MiB, big workgroups);
 //  - the subgroup size follows LP_NATIVE_VECTOR_WIDTH on lavapipe (8 by default).
+import { availableParallelism } from 'node:os';
 import { create, globals } from 'webgpu';
 import { GpuUnavailableError } from './errors.ts';
 
@@ -37,6 +38,10 @@ const FIX =
 
 async function open(): Promise<Gpu> {
   Object.assign(globalThis, globals);
+  // lavapipe runs with one thread per core by default; 3-4 threads on 2 cores measured 10-40%
+  // more throughput (PERF-NOTES.md; 1024^3 matmul 36.6 -> 44.2 GFLOP/s). Read when the driver
+  // loads, so set before create(); a GPU driver ignores it, and a user's setting wins.
+  if (!process.env['LP_NUM_THREADS']) process.env['LP_NUM_THREADS'] = String(Math.min(4, Math.max(2, 2 * availableParallelism())));
   try {
     gpuRoot = create([]);
   } catch (err) {
