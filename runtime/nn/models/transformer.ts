@@ -324,41 +324,40 @@ export class TransformerModel {
       const dmod = s.mod ? T([B, 6 * d], 'd adaLN') : undefined;
       const dch = dmod ? chunkLast(dmod, 6) : [];
 
+      // A branch ends x_next = x + gate * dropout(y): the gradient reaching y's producer (and the gate's).
+      const branchBackward = (y: Tensor, gate: number, branch: 0 | 1, name: string): Tensor => {
+        let dgated = dx;
+        if (dmod) {
+          dgated = T([B, L, d], `d ${name} drop`);
+          gatedResidualBackward(rec, { y, gate: ch[gate]!, dout: dx, dy: dgated, dgate: dch[gate]! });
+        }
+        if (!fwd.dropout) return dgated;
+        const dy = T([B, L, d], `d ${name} out`);
+        dropoutBackward(rec, { x: dgated, y: dy, p: cfg.dropout, seed: inp.dropoutSeed!, stream: dropoutStream(layer, branch) });
+        return dy;
+      };
+      // A branch starts h = modulate(LN(x), shift, scale): adds the gradient of x into dx.
+      const normBackward = (dhm: Tensor, h: Tensor, x: Tensor, saved: typeof s.ln1, norm: typeof lay.norm1, shift: number, name: string): void => {
+        let dh = dhm;
+        if (dmod) {
+          dh = T([B, L, d], `d ${name}`);
+          modulateBackward(rec, { x: h, dy: dhm, scale: ch[shift + 1]!, dx: dh, dshift: dch[shift]!, dscale: dch[shift + 1]! });
+        }
+        layerNormBackward(rec, { x, dy: dh, dx, saved, gamma: norm.value, dgamma: norm.grad, accumulate: true, accumulateGamma: true });
+      };
+
       // x2 = x1 + gate2 * md
-      let dmd = dx;
-      if (dmod) {
-        dmd = T([B, L, d], 'd mlp drop');
-        gatedResidualBackward(rec, { y: s.md, gate: ch[5]!, dout: dx, dy: dmd, dgate: dch[5]! });
-      }
-      let dm = dmd;
-      if (fwd.dropout) {
-        dm = T([B, L, d], 'd mlp out');
-        dropoutBackward(rec, { x: dmd, y: dm, p: cfg.dropout, seed: inp.dropoutSeed!, stream: dropoutStream(layer, 1) });
-      }
+      const dm = branchBackward(s.md, 5, 1, 'mlp');
       const dg = T([B, L, F], 'd mlp g');
       lay.mlp2.backward(rec, { x: s.g, dy: dm, dx: dg });
       const du = T([B, L, F], 'd mlp u');
       geluBackward(rec, s.u, dg, du);
       const dh2m = T([B, L, d], 'd h2m');
       lay.mlp0.backward(rec, { x: s.h2m, dy: du, dx: dh2m });
-      let dh2 = dh2m;
-      if (dmod) {
-        dh2 = T([B, L, d], 'd h2');
-        modulateBackward(rec, { x: s.h2, dy: dh2m, scale: ch[4]!, dx: dh2, dshift: dch[3]!, dscale: dch[4]! });
-      }
-      layerNormBackward(rec, { x: s.x1, dy: dh2, dx, saved: s.ln2, gamma: lay.norm2.value, dgamma: lay.norm2.grad, accumulate: true, accumulateGamma: true });
+      normBackward(dh2m, s.h2, s.x1, s.ln2, lay.norm2, 3, 'h2');
 
       // x1 = x + gate1 * ad
-      let dad = dx;
-      if (dmod) {
-        dad = T([B, L, d], 'd attn drop');
-        gatedResidualBackward(rec, { y: s.ad, gate: ch[2]!, dout: dx, dy: dad, dgate: dch[2]! });
-      }
-      let da = dad;
-      if (fwd.dropout) {
-        da = T([B, L, d], 'd attn out');
-        dropoutBackward(rec, { x: dad, y: da, p: cfg.dropout, seed: inp.dropoutSeed!, stream: dropoutStream(layer, 0) });
-      }
+      const da = branchBackward(s.ad, 2, 0, 'attn');
       const dO = T([B, L, d], 'd attn o');
       lay.out.backward(rec, { x: s.o, dy: da, dx: dO });
       const v5 = qkvViews(s.qkv, B, L, H, dh);
@@ -372,12 +371,7 @@ export class TransformerModel {
       ropeBackward(rec, { x: g5.kBLHD, y: g5.kBLHD, table });
       const dh1m = T([B, L, d], 'd h1m');
       lay.qkv.backward(rec, { x: s.h1m, dy: dqkv, dx: dh1m });
-      let dh1 = dh1m;
-      if (dmod) {
-        dh1 = T([B, L, d], 'd h1');
-        modulateBackward(rec, { x: s.h1, dy: dh1m, scale: ch[1]!, dx: dh1, dshift: dch[0]!, dscale: dch[1]! });
-      }
-      layerNormBackward(rec, { x: s.x, dy: dh1, dx, saved: s.ln1, gamma: lay.norm1.value, dgamma: lay.norm1.grad, accumulate: true, accumulateGamma: true });
+      normBackward(dh1m, s.h1, s.x, s.ln1, lay.norm1, 0, 'h1');
       if (dmod && c && dc && lay.ada) lay.ada.backward(rec, { x: c, dy: dmod, dx: dc, accumulateDx: true });
     }
     embeddingBackward(rec, { ids: fwd.ids, dout: dx, dtable: this.embed.grad, accumulate: true });
