@@ -14,6 +14,7 @@ import { dimsModule } from './dims.ts';
 import { gridModule } from './layout.ts';
 import { mathModule } from './math.ts';
 import { program, wgslModule, type WgslProgram } from './module.ts';
+import { subgroupModule } from './subgroup.ts';
 
 /** Bindings shared by the ELBO passes (1..9), then pass-specific ones. */
 const COMMON = /* wgsl */ `
@@ -268,4 +269,114 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw
 }
 `;
   return program('gradwrite', [wx, wy], dimsModule, gridModule, wgslModule('gradwrite_main', code));
+}
+
+/**
+ * The ELBO integrand and its gradient for kernels without a jump channel (mask and reset channels
+ * only), in row layout: one subgroup per position reads the position's logits where they lie
+ * (no transposes). Without a graph b = h0 p_hat + rho and a = h0 e_x0 + rho over the real tokens
+ * (h0 = e^{-Lm - Lu}), so dL/dp_hat = h0 G + (rho . G) 1 and the softmax Jacobian keeps
+ * dL/dlogit_y = h0 p_y (G_y - <p, G>). Three reads of the row (softmax statistics online; loss and
+ * <p, G>; gradient) and one write.
+ *
+ * Dims: V; C rows in this dispatch; act = global index of its first position; R = L (positions per
+ * sequence); shift / nb = element offsets of the logits / dlogits windows; mode = B * L (where
+ * parts start in `outv`); f0 = gradient scale.
+ * Bindings: 1 logits, 2 reset weights per slot (vec4 over groups), 3 seqc, 4 slot of each sequence, 5 x0, 6 x_t, 7 reset
+ * distributions, 8 dlogits, 9 outv (loss [B*L] then parts [B*L, 3]).
+ */
+export function elboRowProgram(o: { groups: number; subgroups: boolean; W: number }): WgslProgram {
+  const W = o.subgroups ? o.W : 1;
+  // rho_y = sum_g R_g pi_g(y): without a graph the reset part has hop 0 only.
+  const rho = o.groups ? Array.from({ length: o.groups }, (_, g) => `rws.${'xyzw'[g]} * dists[${g ? `${g}u * d.V + ` : ''}y]`).join(' + ') : '0.0';
+  const code = /* wgsl */ `
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> rw: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> seqc: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> slotOf: array<u32>;
+@group(0) @binding(5) var<storage, read> x0s: array<u32>;
+@group(0) @binding(6) var<storage, read> xts: array<u32>;
+@group(0) @binding(7) var<storage, read> dists: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dl: array<f32>;
+@group(0) @binding(9) var<storage, read_write> outv: array<f32>;
+
+const W: u32 = ${W}u;
+const NG: u32 = ${o.groups}u;
+
+@compute @workgroup_size(${W})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32, @builtin(num_workgroups) nw: vec3<u32>) {
+  let row = wid.x + wid.y * nw.x;
+  if (row >= d.C) { return; }
+  let p = d.act + row;
+  let sl = slotOf[p / d.R];
+  let q0 = seqc[3u * sl];
+  let sg = seqc[3u * sl + 1u];
+  let h0 = seqc[3u * sl + 2u].y;
+  let rws = rw[sl];
+  let ib = d.shift + row * d.V;
+  // Softmax statistics, online per lane, then across the subgroup.
+  var m = -3.4028234663852886e38;
+  var s = 0.0;
+  for (var v = l; v < d.V; v = v + W) {
+    let x = logits[ib + v];
+    if (x > m) { s = s * exp(m - x) + 1.0; m = x; } else { s = s + exp(x - m); }
+  }
+  let M = sg_max(m);
+  let iz = 1.0 / sg_add(select(0.0, s * exp(m - M), s > 0.0));
+  let x0 = x0s[p];
+  let z = xts[p];
+  let masked = z >= d.V;
+  var az = q0.x;
+  var bz = q0.x;
+  var kap = 1.0;
+  var F = select(0.0, q0.y / q0.x, q0.x > 0.0);
+  var gz = 0.0;
+  if (!masked) {
+    let y = z;
+    let rz = ${rho};
+    az = rz + select(0.0, h0, z == x0);
+    bz = rz + h0 * exp(logits[ib + z] - M) * iz;
+    kap = az / bz;
+    var sigPi = 0.0;
+    for (var g = 0u; g < NG; g = g + 1u) { sigPi = sigPi + sg[g] * dists[g * d.V + z]; }
+    F = sigPi / az;
+    if (sigPi != 0.0) { gz = sigPi * q0.w * (bz - az) / (az * bz * bz); }
+  }
+  // Loss sum_{y != z} D(a_y || kap b_y), <p, G>, and G_y into dl.
+  let ob = d.nb + row * d.V;
+  var acc = vec2<f32>(0.0);
+  var dacc = vec2<f32>(0.0);
+  if (F != 0.0) {
+    for (var y = l; y < d.V; y = y + W) {
+      let py = exp(logits[ib + y] - M) * iz;
+      let ry = ${rho};
+      let ay = ry + select(0.0, h0, y == x0);
+      let by = ry + h0 * py;
+      var gy = gz;
+      if (masked || y != z) {
+        acc = kahan_add(acc, dlmk_breg(ay, kap * by));
+        gy = select(0.0, F * (kap - ay / by), by > 0.0);
+      }
+      dacc = kahan_add(dacc, py * gy);
+      dl[ob + y] = gy;
+    }
+  }
+  let dense = F * sg_add(acc.x - acc.y);
+  let dot = sg_add(dacc.x - dacc.y);
+  // Gradient (dl holds G from the loss pass).
+  for (var y = l; y < d.V; y = y + W) {
+    var gl = 0.0;
+    if (F != 0.0) { gl = d.f0 * h0 * exp(logits[ib + y] - M) * iz * (dl[ob + y] - dot); }
+    dl[ob + y] = gl;
+  }
+  if (l == 0u) {
+    outv[p] = dense;
+    let base = d.mode + 3u * p;
+    outv[base] = select(0.0, dense, masked);
+    outv[base + 1u] = select(dense, 0.0, masked);
+    outv[base + 2u] = 0.0;
+  }
+}
+`;
+  return program(`elbo_row_${o.groups}`, [W], dimsModule, mathModule, subgroupModule(o.subgroups), wgslModule(`elbo_row_main_${o.groups}_${W}`, code));
 }

@@ -11,6 +11,7 @@ import { dimsModule } from './dims.ts';
 import { exprToWgsl, exprUses, type ExprTarget } from './expr.ts';
 import { mathModule } from './math.ts';
 import { program, wgslModule, type WgslProgram } from './module.ts';
+import { subgroupModule } from './subgroup.ts';
 
 export interface RulesOptions {
   rules: readonly Rule[];
@@ -133,15 +134,6 @@ export function rulesProgram(o: RulesOptions & { subgroups: boolean }): WgslProg
         break;
     }
   });
-  const sg = o.subgroups
-    ? `fn sg_add(x: f32) -> f32 { return subgroupAdd(x); }
-fn sg_max(x: f32) -> f32 { return subgroupMax(x); }
-fn sg_excl(x: u32) -> u32 { return subgroupExclusiveAdd(x); }
-fn sg_addu(x: u32) -> u32 { return subgroupAdd(x); }`
-    : `fn sg_add(x: f32) -> f32 { return x; }
-fn sg_max(x: f32) -> f32 { return x; }
-fn sg_excl(x: u32) -> u32 { return 0u; }
-fn sg_addu(x: u32) -> u32 { return x; }`;
   const code = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> inv: array<f32>;
 @group(0) @binding(2) var<storage, read_write> outv: array<f32>;
@@ -157,7 +149,6 @@ var<private> st_sum: f32;
 var<private> cur_row: u32;
 var<private> cur_seq: u32;
 var<private> l: u32;
-${sg}
 
 fn fld_logit(fi: f32) -> f32 {
   if (!(fi >= 0.0 && fi < f32(d.V))) { return prm[0] - prm[0]; }
@@ -201,8 +192,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 ${body.join('\n')}
 }
 `;
-  const enables = o.subgroups ? ['subgroups'] : [];
-  return program(`rules${o.subgroups ? '_sg' : ''}`, [W], dimsModule, mathModule, wgslModule(`rules_main`, code, [], enables));
+  return program(`rules${o.subgroups ? '_sg' : ''}`, [W], dimsModule, mathModule, subgroupModule(o.subgroups), wgslModule(`rules_main`, code));
 }
 
 // Keep the tokens ranked first by (logit descending, index ascending) until their count (mass: their

@@ -5,6 +5,7 @@
 // synchronous, as the trainer's step recorder needs.
 import type { Gpu } from '../gpu/index.ts';
 import { ShaderCompileError } from '../gpu/index.ts';
+import { profilingEnabled } from '../gpu/profiler.ts';
 import { DIMS, type DimsValues } from '../../compiler/wgsl/dims.ts';
 import { uniformSize } from '../../compiler/wgsl/layout.ts';
 import type { WgslProgram } from '../../compiler/wgsl/module.ts';
@@ -129,8 +130,15 @@ export class KernelRecording {
     const view = new DataView(arena.getMappedRange());
     this.dims.forEach((v, i) => packDims(view, i * this.align, v));
     arena.unmap();
-    const pass = enc.beginComputePass({ label: 'dlmk kernel' });
+    // Profiling (DLMK_PROFILE): one pass per dispatch, labelled by its program, so a Recorder's
+    // timestamp queries time each one.
+    const split = profilingEnabled();
+    let pass = enc.beginComputePass({ label: 'dlmk kernel' });
     for (const p of this.pending) {
+      if (split) {
+        pass.end();
+        pass = enc.beginComputePass({ label: `kernel ${p.prog.key}` });
+      }
       const { pipeline, layout } = this.pipelines.get(p.prog);
       const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: arena, offset: p.slot * this.align, size: DIMS_SIZE } }];
       p.bindings.forEach((b, i) => {

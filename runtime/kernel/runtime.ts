@@ -4,7 +4,7 @@
 import type { KernelSpec } from '../../specs/types/kernel.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { readBuffer } from '../gpu/index.ts';
-import { colCombineProgram, colDotProgram, elboColumnProgram, elboDenseProgram, gradWriteProgram } from '../../compiler/wgsl/elbo.ts';
+import { colCombineProgram, colDotProgram, elboColumnProgram, elboDenseProgram, elboRowProgram, gradWriteProgram } from '../../compiler/wgsl/elbo.ts';
 import { hopProgram } from '../../compiler/wgsl/hop.ts';
 import { initProgram, rhoProgram, rowStatsProgram, writeRowsProgram } from '../../compiler/wgsl/columns.ts';
 import type { WgslProgram } from '../../compiler/wgsl/module.ts';
@@ -348,13 +348,16 @@ export class KernelRuntime {
     const N = a.B * a.L;
     const V = this.V;
     const sp = this.slots(a);
+    const seqcBuf = tableBuffer(this.gpu, this.seqCoefs(sp));
+    if (!this.jump) {
+      this.encodeElboRows(enc, a, sp, seqcBuf);
+      return;
+    }
     const pre = new KernelRecording(this.gpu, this.pipes);
     const { rho, nS } = this.encodeRho(pre, sp);
     pre.encode(enc);
-    const seqc = this.seqCoefs(sp);
-    const seqcBuf = tableBuffer(this.gpu, seqc);
     const groups = this.resetDists.length;
-    const jump = !!this.jump;
+    const jump = true;
     const g = this.jump;
     const dummy = this.ws.get('dummy', 16);
     for (const ch of this.chunks(N, a.L, sp)) {
@@ -416,6 +419,56 @@ export class KernelRuntime {
       enc.copyBufferToBuffer(out, 0, a.loss, ch.p0 * 4, ch.n * 4);
       if (a.parts) enc.copyBufferToBuffer(out, C * 4, a.parts, ch.p0 * 12, ch.n * 12);
     }
+  }
+
+  /**
+   * The ELBO of a kernel without a jump channel, in row layout (elboRowProgram): one subgroup per
+   * position, in windows of rows that fit one storage binding.
+   */
+  private encodeElboRows(
+    enc: GPUCommandEncoder,
+    a: BatchShape & { logits: GPUBuffer; x0: GPUBuffer; xt: GPUBuffer; loss: GPUBuffer; dlogits: GPUBuffer; parts?: GPUBuffer; gradScale?: number },
+    sp: SlotPlan,
+    seqcBuf: GPUBuffer,
+  ): void {
+    const N = a.B * a.L;
+    const V = this.V;
+    const { subgroups, W } = this.rowSubgroups();
+    const prog = this.prog(`elbo_row/${this.resetDists.length}/${subgroups ? W : 0}`, () => elboRowProgram({ groups: this.resetDists.length, subgroups, W }));
+    const slotOf = tableBuffer(this.gpu, Uint32Array.from(sp.slotOfSeq));
+    // Without a graph rho has hop 0 only: rho = sum_g reset[g][0] pi_g, weights per slot.
+    const rw = new Float32Array(4 * sp.slots.length);
+    sp.slots.forEach((sl, i) => sl.co.reset.forEach((r, g) => (rw[4 * i + g] = r[0]!)));
+    const rwBuf = tableBuffer(this.gpu, rw);
+    const out = this.ws.get('elboOut', 4 * N * 4);
+    const rec = new KernelRecording(this.gpu, this.pipes);
+    const maxRows = this.rowsPerWindow();
+    for (let r0 = 0; r0 < N; r0 += maxRows) {
+      const n = Math.min(maxRows, N - r0);
+      const lw = windowOf(this.gpu, a.logits, r0 * V, n * V);
+      const gw = windowOf(this.gpu, a.dlogits, r0 * V, n * V);
+      rec.dispatch(
+        prog,
+        { V, C: n, act: r0, R: a.L, shift: lw.shift, nb: gw.shift, mode: N, f0: a.gradScale ?? 1 },
+        [lw.range, rwBuf, seqcBuf, slotOf, a.x0, a.xt, this.distsBuf, gw.range, out],
+        linearGrid(n, 1),
+      );
+    }
+    rec.encode(enc);
+    enc.copyBufferToBuffer(out, 0, a.loss, 0, N * 4);
+    if (a.parts) enc.copyBufferToBuffer(out, N * 4, a.parts, 0, N * 12);
+  }
+
+  /** Row-per-subgroup kernels: the subgroup width, or one lane without subgroups (or with DLMK_NO_SUBGROUPS=1). */
+  private rowSubgroups(): { subgroups: boolean; W: number } {
+    const W = this.gpu.hasSubgroups ? this.gpu.subgroupMinSize : 0;
+    return { subgroups: W >= 1 && W <= 128 && process.env['DLMK_NO_SUBGROUPS'] !== '1', W };
+  }
+
+  /** Rows of V floats that one storage binding holds (less one for the window's alignment). */
+  private rowsPerWindow(multipleOf = 1): number {
+    const rows = Math.floor(this.gpu.limits.maxStorageBufferBindingSize / (this.V * 4)) - 1;
+    return Math.max(multipleOf, Math.floor(rows / multipleOf) * multipleOf);
   }
 
   // ---------------------------------------------------------------- forward corruption
@@ -646,6 +699,7 @@ export class KernelRuntime {
       seqc.set([co.maskProb, sg.m, sg.a, S], 12 * s);
       for (let g = 0; g < sg.resetGroups.length; g++) seqc[12 * s + 4 + g] = sg.resetGroups[g]!;
       seqc[12 * s + 8] = co.keep;
+      seqc[12 * s + 9] = co.hop[0]!;
     });
     return seqc;
   }
@@ -826,9 +880,7 @@ export class KernelRuntime {
     const graphs = ruleGraphs(rules);
     for (const g of graphs) if (!this.graphs[g]) throw new KernelRuntimeError(`a sampler rule aggregates over graph '${g}', which is not built`);
     const names = this.spec.params.map((p) => p.name);
-    const sgW = this.gpu.hasSubgroups ? this.gpu.subgroupMinSize : 0;
-    // DLMK_NO_SUBGROUPS=1 forces the one-lane-per-row variant (adapters without subgroups).
-    const subgroups = sgW >= 1 && sgW <= 128 && process.env['DLMK_NO_SUBGROUPS'] !== '1';
+    const { subgroups, W: sgW } = this.rowSubgroups();
     const prog = this.prog(`rules/${subgroups ? sgW : 0}`, () => rulesProgram({ rules, params: names, graphs, W: sgW, subgroups }));
     const counts = this.ws.get('counts', a.B * V * 4);
     enc.clearBuffer(counts, 0, a.B * V * 4);
