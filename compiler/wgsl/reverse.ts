@@ -113,6 +113,115 @@ ${descentWgsl(W, (a, b) => `lane_sum(k, ${a}, ${b})`, (y) => `val(k, ${y}, c, s)
   return program('reverse', [W], dimsModule, mathModule, categoricalModule, wgslModule('reverse_main', code));
 }
 
+/**
+ * The reverse step of a kernel without a jump channel, in row layout: one workgroup per position
+ * reads its logits in place. Without a graph b_s = h0_s p_hat + rho_s with rho_s = sum_g R_g pi_g
+ * (hop 0 only) and there is no walk component; otherwise as reverseProgram (same weights, same
+ * random stream, same descent). Bindings: 1 logits (window at d.shift), 2 reset weights (vec4 over
+ * groups; per slot: of rho_s, then of rho_{s,t}), 3 reset distributions, 4 slot of each sequence,
+ * 5 x_t, 6 rp (per slot: b_m, hop_0(s->t), 1 - e^{-dL_m}, h0_s), 7 out tokens, 8 out mixture (as
+ * reverseProgram), 9 per lane l the sums of pi_g over the tokens l, l + W, ... (vec4 over groups),
+ * so the lane sums of b_s come from the softmax statistics without another pass. Dims: V, C rows, R = L, nb = global index of the first row, act = B * L, seeds,
+ * stream, mode.
+ */
+export function reverseRowProgram(W: number, groups: number): WgslProgram {
+  const rho = (r: string) => (groups ? Array.from({ length: groups }, (_, g) => `${r}.${'xyzw'[g]} * dists[${g ? `${g}u * d.V + ` : ''}y]`).join(' + ') : '0.0');
+  const code = /* wgsl */ `
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> rw: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> dists: array<f32>;
+@group(0) @binding(4) var<storage, read> slotOf: array<u32>;
+@group(0) @binding(5) var<storage, read> xt: array<u32>;
+@group(0) @binding(6) var<storage, read> rp: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> outTok: array<u32>;
+@group(0) @binding(8) var<storage, read_write> outMix: array<f32>;
+@group(0) @binding(9) var<storage, read> piLane: array<vec4<f32>>;
+
+const W: u32 = ${W}u;
+var<workgroup> sb: array<f32, ${W}>;
+var<private> ib: u32;
+var<private> mx: f32;
+var<private> iz: f32;
+var<private> h0: f32;
+var<private> rS: vec4<f32>;
+
+fn rho_s(y: u32) -> f32 { return ${rho('rS')}; }
+fn b_at(y: u32) -> f32 { return h0 * exp(logits[ib + y] - mx) * iz + rho_s(y); }
+
+fn lane_sum(k: u32, lo: u32, hi: u32) -> f32 {
+  var acc = vec2<f32>(0.0);
+  for (var l = lo; l < hi; l = l + 1u) { acc = kahan_add(acc, sb[l]); }
+  return acc.x - acc.y;
+}
+
+@compute @workgroup_size(${W})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32, @builtin(num_workgroups) nw: vec3<u32>) {
+  let row = wid.x + wid.y * nw.x;
+  if (row >= d.C) { return; }
+  let g = d.nb + row;
+  let sl = slotOf[g / d.R];
+  let q = rp[sl];
+  ib = d.shift + row * d.V;
+  h0 = q.w;
+  rS = rw[2u * sl];
+  let rT = rw[2u * sl + 1u];
+  // Softmax statistics in one pass (online per lane), then over the workgroup.
+  var m = -3.4028234663852886e38;
+  var e = 0.0;
+  for (var y = l; y < d.V; y = y + W) {
+    let x = logits[ib + y];
+    if (x > m) { e = e * exp(m - x) + 1.0; m = x; } else { e = e + exp(x - m); }
+  }
+  sb[l] = m;
+  workgroupBarrier();
+  mx = sb[0];
+  for (var k = 1u; k < W; k = k + 1u) { mx = max(mx, sb[k]); }
+  workgroupBarrier();
+  let el = select(0.0, e * exp(m - mx), e > 0.0);
+  sb[l] = el;
+  workgroupBarrier();
+  iz = 1.0 / lane_sum(0u, 0u, W);
+  workgroupBarrier();
+  // Lane sums of b_s: h0 (the lane's share of p_hat) + sum_g R_g (the lane's share of pi_g).
+  sb[l] = h0 * el * iz + dot(rS, piLane[l]);
+  workgroupBarrier();
+  let Sb = lane_sum(0u, 0u, W);
+  let z = xt[g];
+  let real = z < d.V;
+  var w = vec4<f32>(q.x, 0.0, 0.0, q.z * Sb);
+  if (real) {
+    let y = z;
+    w = vec4<f32>(q.y * b_at(z), 0.0, (${rho('rT')}) * Sb, 0.0);
+  }
+  if (d.mode == 1u) {
+    let tot = w.x + w.y + w.z + w.w;
+    if (l == 0u) {
+      for (var k = 0u; k < 4u; k = k + 1u) { outMix[4u * g + k] = w[k] / tot; }
+    }
+    let base = 4u * d.act;
+    for (var y = l; y < d.V; y = y + W) {
+      outMix[base + g * d.V + y] = 0.0;
+      outMix[base + d.act * d.V + g * d.V + y] = b_at(y) / Sb;
+    }
+    return;
+  }
+  if (l != 0u) { return; }
+  let seq = g / d.R;
+  var st = stream_new(vec2<u32>(d.seed0, d.seed1), g - seq * d.R, seq, (${PURPOSE.reverse}u << 24u) | (d.stream & 0xffffffu));
+  let k = pick_component(w, stream_u(&st));
+  var x = z;
+  if (k == 0u) {
+    if (!real) { x = d.V; }
+  } else {
+${descentWgsl(W, (a, b) => `lane_sum(k, ${a}, ${b})`, (y) => `b_at(${y})`)}
+    x = pick;
+  }
+  outTok[g] = x;
+}
+`;
+  return program(`reverse_row_${groups}`, [W], dimsModule, mathModule, categoricalModule, wgslModule(`reverse_row_main_${groups}`, code));
+}
+
 export interface RatesOptions {
   groups: number;
   jump: boolean;

@@ -15,7 +15,7 @@ import { aliasTable, checkGraph, combineGraphs, uploadGraph, type CsrGraph, type
 import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
 import { graphHash } from './knn.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
-import { ratesProgram, reverseProgram } from '../../compiler/wgsl/reverse.ts';
+import { ratesProgram, reverseProgram, reverseRowProgram } from '../../compiler/wgsl/reverse.ts';
 import { klPartialProgram, priorIterProgram, priorSampleProgram } from '../../compiler/wgsl/prior.ts';
 import { countsProgram, ruleGraphs, rulesProgram } from '../../compiler/wgsl/rules.ts';
 import { kernelStructure, type KernelStructure } from './structure.ts';
@@ -459,6 +459,17 @@ export class KernelRuntime {
     if (a.parts) enc.copyBufferToBuffer(out, N * 4, a.parts, 0, N * 12);
   }
 
+  private piLane: { W: number; buf: GPUBuffer } | null = null;
+  /** Per lane l of a W-lane row kernel: sum of pi_g over the tokens l, l + W, ... (float64, stored f32; vec4 over groups). */
+  private lanePiSums(W: number): GPUBuffer {
+    if (!this.piLane || this.piLane.W !== W) {
+      const out = new Float64Array(4 * W);
+      this.resetDists.forEach((pi, g) => pi.forEach((x, y) => (out[4 * (y % W) + g]! += x)));
+      this.piLane = { W, buf: tableBuffer(this.gpu, Float32Array.from(out)) };
+    }
+    return this.piLane.buf;
+  }
+
   /** Row-per-subgroup kernels: the subgroup width, or one lane without subgroups (or with DLMK_NO_SUBGROUPS=1). */
   private rowSubgroups(): { subgroups: boolean; W: number } {
     const W = this.gpu.hasSubgroups ? this.gpu.subgroupMinSize : 0;
@@ -559,6 +570,35 @@ export class KernelRuntime {
     if (a.s.length !== a.B) throw new KernelRuntimeError(`s has ${a.s.length} entries for B = ${a.B} sequences`);
     const sp = planSlots(a.t, a.s, (s0, t) => this.transition(s0, t, a.H));
     const coS = sp.slots.map((sl) => this.transition(0, sl.s, a.H));
+    const mode = a.mode ?? 'sample';
+    const [kx, ky] = seedWords(a.seed ?? 0);
+    if (!this.jump) {
+      // Row layout (reverseRowProgram): b_s and rho_{s,t} from hop-0 reset weights per slot.
+      const rw = new Float32Array(8 * sp.slots.length);
+      const rp = new Float32Array(4 * sp.slots.length);
+      sp.slots.forEach((sl, i) => {
+        coS[i]!.reset.forEach((r, g) => (rw[8 * i + g] = r[0]!));
+        sl.co.reset.forEach((r, g) => (rw[8 * i + 4 + g] = r[0]!));
+        rp.set([coS[i]!.maskProb, sl.co.hop[0]!, sl.co.maskProb, coS[i]!.hop[0]!], 4 * i);
+      });
+      const binds = [tableBuffer(this.gpu, rw), this.distsBuf, tableBuffer(this.gpu, Uint32Array.from(sp.slotOfSeq)), a.xt, tableBuffer(this.gpu, rp)];
+      const dummy = this.ws.get('dummy', 16);
+      const rec = new KernelRecording(this.gpu, this.pipes);
+      const prog = this.prog(`reverse_row/${this.resetDists.length}`, () => reverseRowProgram(this.colW, this.resetDists.length));
+      const maxRows = this.rowsPerWindow();
+      for (let r0 = 0; r0 < N; r0 += maxRows) {
+        const n = Math.min(maxRows, N - r0);
+        const lw = windowOf(this.gpu, a.logits, r0 * V, n * V);
+        rec.dispatch(
+          prog,
+          { V, C: n, R: a.L, nb: r0, act: N, shift: lw.shift, seed0: kx, seed1: ky, stream: a.stream ?? 0, mode: mode === 'sample' ? 0 : 1 },
+          [lw.range, ...binds, mode === 'sample' ? a.out : dummy, mode === 'sample' ? dummy : a.out, this.lanePiSums(this.colW)],
+          linearGrid(n, 1),
+        );
+      }
+      rec.encode(enc);
+      return;
+    }
     const pre = new KernelRecording(this.gpu, this.pipes);
     const rS = this.encodeRho(pre, sp, 'rho', coS);
     const rT = this.encodeRho(pre, sp, 'rho2');
@@ -566,12 +606,10 @@ export class KernelRuntime {
     const rp = new Float32Array(sp.slots.length * 4);
     sp.slots.forEach((sl, s) => rp.set([coS[s]!.maskProb, sl.co.hop[0]!, sl.co.maskProb, 0], 4 * s));
     const rpBuf = tableBuffer(this.gpu, rp);
-    const mode = a.mode ?? 'sample';
     const chunks = planChunks(N, a.L, sp, this.maxColumns, (s) => coS[s]!.H, (s) => coS[s]!.hop, {
       H: (s) => sp.slots[s]!.co.H,
       weights: (s) => [0, ...Array.from(sp.slots[s]!.co.hop).slice(1)],
     });
-    const [kx, ky] = seedWords(a.seed ?? 0);
     const dummy = this.ws.get('dummy', 16);
     for (const ch of chunks) {
       const rec = new KernelRecording(this.gpu, this.pipes);
