@@ -35,26 +35,25 @@ export function ruleGraphs(rules: readonly Rule[]): string[] {
   return out;
 }
 
-/**
- * Bindings: 1 in (row-major logits, window at d.shift), 2 out (row-major, same rows, at d.nb),
- * 3 prev (scratch, C x V), 4 counts (u32 [B, V]), 5 ts (vec2 (t, s) per sequence), 6 prm, then
- * rowPtr and col of each graph. Dims: V, C = rows, n = L (rows per sequence), R = first sequence,
- * f0 = step.
- *
- * One subgroup per row (W = the adapter's subgroup size; W = 1 without subgroups): lane l owns the
- * tokens l, l + W, ...; reductions and the radix histograms are subgroupAdd / subgroupMax, the tie
- * ranks a subgroupExclusiveAdd per round of W tokens. Only logit rules (which read other tokens'
- * values before the rule) need a barrier, so CPU adapters compile the kernel quickly.
- */
-export function rulesProgram(o: RulesOptions & { subgroups: boolean }): WgslProgram {
-  const W = o.subgroups ? o.W : 1;
+/** A logit rule whose expression reads no logits or probabilities: the same for every position of a sequence. */
+export function sequenceLevel(r: Rule): boolean {
+  if (r.kind !== 'logit') return false;
+  const u = exprUses(r.expr);
+  return [...u.fields].every((f) => f === 'count') && [...u.aggs].every((a) => a.endsWith('/count'));
+}
+
+/** Expression targets of the rule kernels: parameters, fields, and one function per graph aggregate. */
+function exprEnv(o: RulesOptions, graphBinding: number) {
   const slot = (name: string) => {
     const i = o.params.indexOf(name);
     if (i < 0) throw new Error(`rule uses unknown parameter '${name}'`);
     return `prm[${i + 1}]`;
   };
   const graphBinds = o.graphs
-    .map((g, i) => `@group(0) @binding(${7 + 2 * i}) var<storage, read> g${i}_rowPtr: array<u32>;\n@group(0) @binding(${8 + 2 * i}) var<storage, read> g${i}_col: array<u32>;`)
+    .map(
+      (g, i) =>
+        `@group(0) @binding(${graphBinding + 2 * i}) var<storage, read> g${i}_rowPtr: array<u32>;\n@group(0) @binding(${graphBinding + 1 + 2 * i}) var<storage, read> g${i}_col: array<u32>;`,
+    )
     .join('\n');
   const aggFns = new Map<string, string>();
   const target = (inRule: boolean): ExprTarget => ({
@@ -88,11 +87,76 @@ export function rulesProgram(o: RulesOptions & { subgroups: boolean }): WgslProg
       return `${name}(${idx})`;
     },
   });
+  return { target, aggFns, graphBinds };
+}
+
+const FLD_COUNT = /* wgsl */ `fn fld_count(fi: f32) -> f32 {
+  if (!(fi >= 0.0 && fi < f32(d.V))) { return prm[0] - prm[0]; }
+  return f32(counts[cur_seq * d.V + u32(fi)]);
+}`;
+
+/**
+ * The sequence-level logit rules (sequenceLevel) evaluated once per sequence and token:
+ * hoist[(h * d.act + seq) * V + v] for the h-th such rule. Bindings: 1 counts, 2 ts, 3 prm, 4 hoist,
+ * then rowPtr and col of each graph. Dims: V, act = number of sequences. One lane per (v, seq).
+ */
+export function rulesSeqProgram(o: RulesOptions): WgslProgram {
+  const env = exprEnv(o, 5);
+  const hoisted = o.rules.filter(sequenceLevel) as Array<Extract<Rule, { kind: 'logit' }>>;
+  const code = /* wgsl */ `
+@group(0) @binding(1) var<storage, read> counts: array<u32>;
+@group(0) @binding(2) var<storage, read> ts: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read> prm: array<f32>;
+@group(0) @binding(4) var<storage, read_write> hoist: array<f32>;
+${env.graphBinds}
+
+var<private> cur_seq: u32;
+${FLD_COUNT}
+${'${AGGS}'}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let v = gid.x;
+  let seq = gid.y;
+  if (v >= d.V || seq >= d.act) { return; }
+  cur_seq = seq;
+  let T = ts[seq];
+${hoisted.map((r, h) => `  hoist[(${h}u * d.act + seq) * d.V + v] = ${exprToWgsl(r.expr, env.target(true))};`).join('\n')}
+}
+`;
+  return program('rules_seq', [64], dimsModule, wgslModule('rules_seq_main', code.replace('${AGGS}', [...env.aggFns.values()].join('\n'))));
+}
+
+/**
+ * Bindings: 1 in (row-major logits, window at d.shift), 2 out (row-major, same rows, at d.nb),
+ * 3 prev (scratch, C x V), 4 counts (u32 [B, V]), 5 ts (vec2 (t, s) per sequence), 6 prm, 7 hoist
+ * (rulesSeqProgram's output, when `hoist`), 8 cand (u32 scratch, C x 2V, for top-k and
+ * top-p), then rowPtr and col of each graph (from binding 9). Dims: V, C = rows,
+ * n = L (rows per sequence), R = first sequence, act = number of sequences, f0 = step.
+ *
+ * One subgroup per row (W = the adapter's subgroup size; W = 1 without subgroups): lane l owns the
+ * tokens l, l + W, ...; reductions and the radix histograms are subgroupAdd / subgroupMax, the tie
+ * ranks a subgroupExclusiveAdd per round of W tokens. Only logit rules (which read other tokens'
+ * values before the rule) need a barrier, so CPU adapters compile the kernel quickly.
+ */
+export function rulesProgram(o: RulesOptions & { subgroups: boolean; hoist: boolean }): WgslProgram {
+  const W = o.subgroups ? o.W : 1;
+  const { target, aggFns, graphBinds } = exprEnv(o, 9);
   const scalar = (e: Expr) => exprToWgsl(e, target(false));
   const body: string[] = [];
   let needSelect = false;
+  let hoisted = 0;
   o.rules.forEach((r, i) => {
     body.push(`  // rule ${i}: ${r.kind}`);
+    if (r.kind === 'logit' && o.hoist && sequenceLevel(r)) {
+      // Evaluated per sequence by rulesSeqProgram; no snapshot needed (the expression reads no logits).
+      const op = r.op === '=' ? 'x' : `outv[ob + v] ${r.op[0]} x`;
+      body.push(`  for (var v = l; v < d.V; v = v + W) {
+    let x = hoist[(${hoisted++}u * d.act + cur_seq) * d.V + v];
+    outv[ob + v] = ${op};
+  }`);
+      return;
+    }
     if (r.kind === 'logit') {
       const uses = exprUses(r.expr);
       const expr = exprToWgsl(r.expr, target(true));
@@ -141,6 +205,8 @@ export function rulesProgram(o: RulesOptions & { subgroups: boolean }): WgslProg
 @group(0) @binding(4) var<storage, read> counts: array<u32>;
 @group(0) @binding(5) var<storage, read> ts: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read> prm: array<f32>;
+@group(0) @binding(7) var<storage, read> hoist: array<f32>;
+@group(0) @binding(8) var<storage, read_write> cand: array<u32>;
 ${graphBinds}
 
 const W: u32 = ${W}u;
@@ -148,7 +214,7 @@ var<private> st_max: f32;
 var<private> st_sum: f32;
 var<private> cur_row: u32;
 var<private> cur_seq: u32;
-var<private> l: u32;
+var<private> lane: u32;
 
 fn fld_logit(fi: f32) -> f32 {
   if (!(fi >= 0.0 && fi < f32(d.V))) { return prm[0] - prm[0]; }
@@ -158,19 +224,22 @@ fn fld_prob(fi: f32) -> f32 {
   if (!(fi >= 0.0 && fi < f32(d.V))) { return prm[0] - prm[0]; }
   return exp(prev[cur_row * d.V + u32(fi)] - st_max) / st_sum;
 }
-fn fld_count(fi: f32) -> f32 {
-  if (!(fi >= 0.0 && fi < f32(d.V))) { return prm[0] - prm[0]; }
-  return f32(counts[cur_seq * d.V + u32(fi)]);
-}
+${FLD_COUNT}
 ${[...aggFns.values()].join('\n')}
 
 // Max and sum of exp(l - max) of the current logits of the row.
 fn row_stats(ob: u32) {
+  let l = lane;
+  let eb = cur_row * d.V;
   var m = -prm[0];
   for (var v = l; v < d.V; v = v + W) { m = max(m, outv[ob + v]); }
   let mx = sg_max(m);
   var acc = vec2<f32>(0.0);
-  for (var v = l; v < d.V; v = v + W) { acc = kahan_add(acc, exp(outv[ob + v] - mx)); }
+  for (var v = l; v < d.V; v = v + W) {
+    let e = exp(outv[ob + v] - mx);
+    prev[eb + v] = e;
+    acc = kahan_add(acc, e);
+  }
   st_max = mx;
   st_sum = sg_add(acc.x - acc.y);
 }
@@ -180,7 +249,8 @@ ${needSelect ? SELECT : ''}
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(num_workgroups) nw: vec3<u32>) {
   let row = wid.x + wid.y * nw.x;
   if (row >= d.C) { return; }
-  l = li;
+  lane = li;
+  let l = li;
   let seq = d.R + row / d.n;
   let T = ts[seq];
   let ob = d.nb + row * d.V;
@@ -207,24 +277,64 @@ fn fkey(x: f32) -> u32 {
 }
 
 fn select_keep(ob: u32, mass: bool, goal: f32) {
+  let l = lane;
+  let eb = cur_row * d.V;
   var prefix = 0u;
   var T = goal;
+  // Candidate lists (token indices in increasing order), ping-pong in cand[row * 2V ...]: pass p >= 1
+  // keeps the tokens that match the prefix of digits < p, so pass p + 1 reads only those.
+  var nIn = d.V;
+  var src = cur_row * 2u * d.V;
+  var dst = src + d.V;
   for (var p = 0u; p < 8u; p = p + 1u) {
     let shift = 28u - 4u * p;
     var hmask = 0u;
     if (p > 0u) { hmask = ~((1u << (32u - 4u * p)) - 1u); }
-    var bins: array<f32, 16>;
-    for (var i = 0u; i < 16u; i = i + 1u) { bins[i] = 0.0; }
-    for (var v = l; v < d.V; v = v + W) {
-      let x = outv[ob + v];
-      let k = fkey(x);
-      if ((k & hmask) == prefix) {
-        var w = 1.0;
-        if (mass) { w = exp(x - st_max) / st_sum; }
-        let dg = (k >> shift) & 15u;
-        bins[dg] = bins[dg] + w;
+    let direct = p <= 1u;
+    let n = select(nIn, d.V, direct);
+    // Histogram in four vec4 accumulators, branch-free (no dynamically indexed private array,
+    // which a CPU adapter keeps in memory). With mass, prev holds exp(l - max) from row_stats.
+    var h0 = vec4<f32>(0.0);
+    var h1 = vec4<f32>(0.0);
+    var h2 = vec4<f32>(0.0);
+    var h3 = vec4<f32>(0.0);
+    var cnt = 0u;
+    for (var base = 0u; base < n; base = base + W) {
+      let i = base + l;
+      let ok = i < n;
+      var v = i;
+      if (!direct && ok) { v = cand[src + i]; }
+      var k = 0u;
+      var w = 0.0;
+      if (ok) {
+        k = fkey(outv[ob + v]);
+        w = 1.0;
+        if (mass) { w = prev[eb + v]; }
+      }
+      let hit = ok && (k & hmask) == prefix;
+      w = select(0.0, w, hit);
+      let dg = (k >> shift) & 15u;
+      let e = vec4<f32>(vec4<u32>(0u, 1u, 2u, 3u) == vec4<u32>(dg & 3u)) * w;
+      let q = dg >> 2u;
+      h0 = h0 + select(vec4<f32>(0.0), e, q == 0u);
+      h1 = h1 + select(vec4<f32>(0.0), e, q == 1u);
+      h2 = h2 + select(vec4<f32>(0.0), e, q == 2u);
+      h3 = h3 + select(vec4<f32>(0.0), e, q == 3u);
+      if (p > 0u) {
+        let f = select(0u, 1u, hit);
+        let at = cnt + sg_excl(f);
+        cnt = cnt + sg_addu(f);
+        if (hit) { cand[dst + at] = v; }
       }
     }
+    if (p > 0u) {
+      nIn = cnt;
+      let tmp = src;
+      src = dst;
+      dst = tmp;
+    }
+    var bins = array<f32, 16>(h0.x, h0.y, h0.z, h0.w, h1.x, h1.y, h1.z, h1.w, h2.x, h2.y, h2.z, h2.w, h3.x, h3.y, h3.z, h3.w);
+    if (mass) { for (var i = 0u; i < 16u; i = i + 1u) { bins[i] = bins[i] / st_sum; } }
     // Every lane sees the same totals and makes the same choice.
     var cum = 0.0;
     var chosen = 16u;
@@ -251,15 +361,24 @@ fn select_keep(ob: u32, mass: bool, goal: f32) {
     if ((prefix & 0x80000000u) == 0u) { xs = bitcast<f32>(~prefix); }
     j = ceil(T / (exp(xs - st_max) / st_sum));
   }
+  // The ties are among the last candidate list (index order): rank them there.
   var rank = 0u;
-  for (var base = 0u; base < d.V; base = base + W) {
-    let v = base + l;
+  for (var base = 0u; base < nIn; base = base + W) {
+    let i = base + l;
+    let ok = i < nIn;
+    var v = 0u;
     var k = 0u;
-    if (v < d.V) { k = fkey(outv[ob + v]); }
-    let tie = select(0u, 1u, v < d.V && k == prefix);
+    if (ok) {
+      v = cand[src + i];
+      k = fkey(outv[ob + v]);
+    }
+    let tie = select(0u, 1u, ok && k == prefix);
     let r = f32(rank + sg_excl(tie));
     rank = rank + sg_addu(tie);
-    if ((v < d.V && k < prefix) || (tie == 1u && r >= j)) { outv[ob + v] = -prm[0]; }
+    if (tie == 1u && r >= j) { outv[ob + v] = -prm[0]; }
+  }
+  for (var v = l; v < d.V; v = v + W) {
+    if (fkey(outv[ob + v]) < prefix) { outv[ob + v] = -prm[0]; }
   }
 }
 `;

@@ -17,7 +17,7 @@ import { graphHash } from './knn.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
 import { ratesProgram, reverseProgram, reverseRowProgram } from '../../compiler/wgsl/reverse.ts';
 import { klPartialProgram, priorIterProgram, priorSampleProgram } from '../../compiler/wgsl/prior.ts';
-import { countsProgram, ruleGraphs, rulesProgram } from '../../compiler/wgsl/rules.ts';
+import { countsProgram, ruleGraphs, rulesProgram, rulesSeqProgram, sequenceLevel } from '../../compiler/wgsl/rules.ts';
 import { kernelStructure, type KernelStructure } from './structure.ts';
 import { Workspace } from './workspace.ts';
 
@@ -919,7 +919,11 @@ export class KernelRuntime {
     for (const g of graphs) if (!this.graphs[g]) throw new KernelRuntimeError(`a sampler rule aggregates over graph '${g}', which is not built`);
     const names = this.spec.params.map((p) => p.name);
     const { subgroups, W: sgW } = this.rowSubgroups();
-    const prog = this.prog(`rules/${subgroups ? sgW : 0}`, () => rulesProgram({ rules, params: names, graphs, W: sgW, subgroups }));
+    // Sequence-level logit rules (counts and their graph aggregates only) are evaluated once per
+    // sequence when their [rules, B, V] table fits one binding.
+    const nh = rules.filter(sequenceLevel).length;
+    const hoist = nh > 0 && nh * a.B * V * 4 <= this.gpu.limits.maxStorageBufferBindingSize;
+    const prog = this.prog(`rules/${subgroups ? sgW : 0}/${hoist}`, () => rulesProgram({ rules, params: names, graphs, W: sgW, subgroups, hoist }));
     const counts = this.ws.get('counts', a.B * V * 4);
     enc.clearBuffer(counts, 0, a.B * V * 4);
     const rec = new KernelRecording(this.gpu, this.pipes);
@@ -935,19 +939,31 @@ export class KernelRuntime {
     const tsBuf = tableBuffer(this.gpu, ts);
     const prmBuf = tableBuffer(this.gpu, prm);
     const gb = graphs.flatMap((g) => [this.graphs[g]!.rowPtr, this.graphs[g]!.col]);
+    const hoisted = hoist ? this.ws.get('rulesHoist', nh * a.B * V * 4) : this.ws.get('dummy', 16);
+    if (hoist) {
+      rec.dispatch(
+        this.prog('rules_seq', () => rulesSeqProgram({ rules, params: names, graphs, W: sgW })),
+        { V, act: a.B },
+        [counts, tsBuf, prmBuf, hoisted, ...gb],
+        [Math.ceil(V / 64), a.B],
+      );
+    }
     // Rows in windows that fit one binding (whole sequences, so counts stay per sequence).
-    const maxRows = Math.max(a.L, Math.floor(this.gpu.limits.maxStorageBufferBindingSize / (V * 4) / a.L) * a.L - a.L);
+    // top-k / top-p keep candidate lists of 2V indices per row.
+    const select = rules.some((r) => r.kind === 'top_k' || r.kind === 'top_p');
+    const maxRows = Math.max(a.L, Math.floor(this.gpu.limits.maxStorageBufferBindingSize / (V * 4 * (select ? 2 : 1)) / a.L) * a.L - a.L);
     for (let r0 = 0; r0 < N; r0 += maxRows) {
       const n = Math.min(maxRows, N - r0);
       const iw = windowOf(this.gpu, a.logits, r0 * V, n * V);
       const ow = windowOf(this.gpu, a.out, r0 * V, n * V);
       const prev = this.ws.get('rulesPrev', n * V * 4);
+      const cand = select ? this.ws.get('rulesCand', 2 * n * V * 4) : this.ws.get('dummy', 16);
       // Sequence of the window's first row: counts and times are indexed from it.
       const seq0 = r0 / a.L;
       rec.dispatch(
         prog,
-        { V, C: n, n: a.L, R: seq0, shift: iw.shift, nb: ow.shift, f0: a.step ?? 0 },
-        [iw.range, ow.range, prev, counts, tsBuf, prmBuf, ...gb],
+        { V, C: n, n: a.L, R: seq0, act: a.B, shift: iw.shift, nb: ow.shift, f0: a.step ?? 0 },
+        [iw.range, ow.range, prev, counts, tsBuf, prmBuf, hoisted, cand, ...gb],
         linearGrid(n, 1),
       );
     }

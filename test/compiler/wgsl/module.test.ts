@@ -38,7 +38,7 @@ test('program text and key depend only on the options (pipeline caches hit)', ()
   // Parameter values live in a buffer, not in the text: changing gamma keeps the rules' key.
   const s1 = IR.semdlmPlus(undefined, { gamma: 0.5 });
   const s2 = IR.semdlmPlus(undefined, { gamma: 0.9 });
-  const opts = (s: typeof s1) => ({ rules: s.sampler.rules, params: s.params.map((p) => p.name), graphs: ['near'], W: 8, subgroups: true });
+  const opts = (s: typeof s1) => ({ rules: s.sampler.rules, params: s.params.map((p) => p.name), graphs: ['near'], W: 8, subgroups: true, hoist: true });
   assert.is(rulesProgram(opts(s1)).key, rulesProgram(opts(s2)).key);
   assert.ok(program('x', [8], wgslModule('m', 'fn m() {}')).key.startsWith('dlmk/kernel/x/'));
 });
