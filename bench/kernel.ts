@@ -121,6 +121,15 @@ async function time(label: string, record: (enc: GPUCommandEncoder) => void): Pr
 const msMatmul = await time('matmul', (enc) => encodeMatmul({ gpu, encoder: enc }, { M: N, N: V, K: d, a: { buffer: Hbuf }, b: { buffer: Wbuf }, c: { buffer: Cbuf } }));
 const msCorrupt = await time('corrupt', (enc) => rt.encodeCorrupt(enc, { B, L, t: tTrain, x0, out: xt, seed: 1, stream: 0 }));
 const msElbo = await time('elbo', (enc) => rt.encodeElbo(enc, { B, L, t: tTrain, logits, x0, xt, loss, dlogits }));
+// The unit of the graph kernels' cost: the exact rows q_t(. | x0) of every position, H sparse passes
+// of k * V gathers each (written out as [B*L, S]). The ELBO needs three such propagations (p_hat and
+// x0 forward, the gradient backward), the reverse step one over [0, s] and a short one over (s, t].
+const S = V + (spec.hasMask ? 1 : 0);
+const rowsOut = emptyBuffer(gpu, N * S * 4);
+const graphKernel = spec.channels.some((c) => c.operator.op === 'jump');
+const msRows = graphKernel ? await time('rows', (enc) => rt.encodeRowsOrColumns(enc, 'rows', { B, L, t: tTrain, tokens: x0, out: rowsOut })) : NaN;
+// The same with H = 0: what is not the sparse passes (start vectors, writing the rows out).
+const msRows0 = graphKernel ? await time('rows, H = 0', (enc) => rt.encodeRowsOrColumns(enc, 'rows', { B, L, t: tTrain, tokens: x0, out: rowsOut, H: 0 })) : NaN;
 // A sampling step: every sequence at the same t, one step of 1/128.
 const enc0 = gpu.device.createCommandEncoder();
 rt.encodeCorrupt(enc0, { B, L, t: Array(B).fill(0.5), x0, out: xt, seed: 2, stream: 0 });
@@ -150,6 +159,17 @@ const train = (msCorrupt + msElbo) / msMatmul;
 const sample = (msReverse + (Number.isFinite(msRules) ? msRules : 0)) / msMatmul;
 console.log(`\nkernel overhead per training step (corruption + ELBO with gradient) / matmul: ${fmt(train, 3)} (target <= 0.2)`);
 console.log(`kernel overhead per sampling step (rules + reverse step) / matmul: ${fmt(sample, 3)} (target <= 0.2)`);
-const desc = rt.describe(tTrain.slice(0, 4));
-console.log(`workspace ${fmt(desc.workspaceBytes / 2 ** 20, 0)} MiB, ${desc.maxColumns} positions per chunk, H at t = ${desc.at?.map((a) => `${a.t.toFixed(2)}: ${a.H}`).join(', ')}`);
+const desc = rt.describe(tTrain);
+const Hs = desc.at?.map((a) => a.H) ?? [];
+const Hbar = Hs.reduce((a, b) => a + b, 0) / Math.max(1, Hs.length);
+console.log(`workspace ${fmt(desc.workspaceBytes / 2 ** 20, 0)} MiB, ${desc.maxColumns} positions per chunk, mean H ${fmt(Hbar, 2)} (per sequence: ${Hs.join(' ')})`);
+if (graphKernel) {
+  const hops = Math.max(0, msRows - msRows0);
+  console.log(
+    `\nFloor of an exact graph kernel on this adapter: the H sparse passes (k * V gathers each) that build q_t(.|x0) for every` +
+      `\nposition take ${fmt(hops, 2)} ms (rows ${fmt(msRows, 2)} ms less ${fmt(msRows0, 2)} ms with H = 0) = ${fmt(hops / msMatmul, 3)} x matmul. An exact ELBO with` +
+      `\ngradient propagates at least two vectors that far (p_hat forward, the gradient back; dlmk also the one-hot x0), so it` +
+      `\ncannot get below about ${fmt((2 * hops) / msMatmul, 2)} x matmul here; dlmk's takes ${fmt(msElbo / hops, 2)} x the passes of one vector.`,
+  );
+}
 process.exit(0);
