@@ -56,7 +56,7 @@ export interface Chunk {
   /** hw[n * C + c]: hop weight of column c at hop n, n = 0..Hc. */
   hw: Float32Array;
   /** A second hop sum over the same columns (the reverse step's column of P_{s->t}), if asked for. */
-  second?: { Hc: number; activeCv: number[]; hw: Float32Array };
+  second?: { Hc: number; activeCv: number[]; activeCols: number[]; hw: Float32Array };
 }
 
 export interface HopTable {
@@ -114,7 +114,7 @@ export function planChunks(N: number, L: number, sp: SlotPlan, maxC: number, H: 
     const chunk: Chunk = { p0, n, C, colt, Hc, activeCv, activeCols, hw };
     if (second) {
       const t2 = hopWeights(C, n, colt, second);
-      chunk.second = { Hc: t2.Hc, activeCv: t2.activeCv, hw: t2.hw };
+      chunk.second = { Hc: t2.Hc, activeCv: t2.activeCv, activeCols: t2.activeCols, hw: t2.hw };
     }
     out.push(chunk);
   }

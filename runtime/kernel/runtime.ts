@@ -16,6 +16,7 @@ import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
 import { graphHash } from './knn.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
 import { ratesProgram, reverseProgram, reverseRowProgram } from '../../compiler/wgsl/reverse.ts';
+import { sparseClearProgram, sparseExpandProgram, sparseInitProgram, sparsePullProgram, zeroProgram } from '../../compiler/wgsl/sparse.ts';
 import { klPartialProgram, priorIterProgram, priorSampleProgram } from '../../compiler/wgsl/prior.ts';
 import { countsProgram, ruleGraphs, rulesProgram, rulesSeqProgram, sequenceLevel } from '../../compiler/wgsl/rules.ts';
 import { kernelStructure, type KernelStructure } from './structure.ts';
@@ -37,6 +38,8 @@ export interface KernelRuntimeInputs {
   memoryBudget?: number;
   /** Bytes of one column-layout matrix that should stay in cache (default 4 MiB on software adapters, 24 MiB on GPUs). */
   cacheBytes?: number;
+  /** Run the first hops of one-hot starts sparse (default true; DLMK_SPARSE_HOPS=0 also turns it off). */
+  sparseHops?: boolean;
 }
 
 /** Per-sequence times for a batch of B sequences of L positions (position i is in sequence floor(i / L)). */
@@ -56,7 +59,8 @@ export interface DescribeInfo {
   hasMask: boolean;
   channels: Array<{ index: number; op: string; detail: string }>;
   graphs: Array<{ name: string; nnz: number; maxDegree: number; hash: string; builtOnGpu: boolean }>;
-  hops: { mode: 'adaptive' | 'fixed'; cap: number };
+  /** Hop truncation; `sparse`: hops of a one-hot start that visit only its support (forward: rows, x0 in the ELBO; backward: columns, the reverse step's walk column). */
+  hops: { mode: 'adaptive' | 'fixed'; cap: number; sparse: { forward: number; backward: number } };
   /** Largest positions per chunk (columns) and workspace bytes now held. */
   maxColumns: number;
   workspaceBytes: number;
@@ -88,6 +92,7 @@ export class KernelRuntime {
   /** Graphs built on the GPU by createKernelRuntime, with their hash and build report. */
   readonly builtGraphs: Record<string, { hash: string; report: { fallbacks: number; candidates: number; seconds: number } }> = {};
   private readonly maxColumns: number;
+  private readonly sparseHops: boolean;
 
   constructor(readonly gpu: Gpu, readonly spec: KernelSpec, readonly V: number, inputs: KernelRuntimeInputs) {
     if (!(Number.isInteger(V) && V >= 2)) throw new KernelRuntimeError(`the vocabulary must have at least 2 tokens, got ${V}`);
@@ -147,6 +152,7 @@ export class KernelRuntime {
     // (a few MiB of a CPU's L2/L3 on a software adapter, a share of a GPU's L2) so gathers hit it.
     const cache = Number(process.env['DLMK_KERNEL_CACHE_BYTES'] ?? inputs.cacheBytes ?? (gpu.isSoftware ? 4 : 24) * 2 ** 20);
     const byCache = Math.max(16, Math.floor(cache / (V * 4)));
+    this.sparseHops = inputs.sparseHops !== false && process.env['DLMK_SPARSE_HOPS'] !== '0';
     this.maxColumns = Math.max(4, Math.floor(Math.min(budget / perColumn, byBinding, byCache, 65535) / 4) * 4);
   }
 
@@ -263,12 +269,20 @@ export class KernelRuntime {
    * The hop sums of one chunk: for each (X0, ping, pong, Acc) set, Acc += sum_{n=1..Hc} hw_n X0 A^n
    * (forward: CSR of A^T) or A^n X0 (backward: CSR of A).
    */
-  private encodeHops(rec: KernelRecording, ch: Chunk, hw: GPUBuffer, sets: Array<[GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer]>, dir: 'forward' | 'backward'): void {
+  private encodeHops(
+    rec: KernelRecording,
+    ch: Pick<Chunk, 'C' | 'Hc' | 'activeCv'>,
+    hw: GPUBuffer,
+    sets: Array<[GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer]>,
+    dir: 'forward' | 'backward',
+    from = 1,
+    to = ch.Hc,
+  ): void {
     if (!this.jump || ch.Hc === 0) return;
     const g = this.jump;
     const csr = dir === 'forward' ? [g.tRowPtr, g.tCol, g.tW] : [g.rowPtr, g.col, g.w];
     const mats = sets.length as 1 | 2;
-    for (let n = 1; n <= ch.Hc; n++) {
+    for (let n = from; n <= Math.min(to, ch.Hc); n++) {
       const act = ch.activeCv[n]!;
       if (act === 0) break;
       const threads = Math.ceil(act / this.cpt);
@@ -281,6 +295,72 @@ export class KernelRuntime {
       }
       rec.dispatch(this.hop(mats, wx), { V: this.V, C: ch.C, cv: ch.C / 4, act, n }, binds, rowGrid(Math.ceil(threads / wx), this.V, this.lanes / wx));
     }
+  }
+
+  private sparseDepths: Partial<Record<'forward' | 'backward', { ns: number; caps: number[] }>> = {};
+  /**
+   * How many hops of a one-hot start run sparse (compiler/wgsl/sparse.ts): while D^n <= V / 8, D the
+   * largest degree along the push direction (forward pushes along A, backward along A^T); caps[n] =
+   * D^n bounds the support after n hops.
+   */
+  private sparseDepth(dir: 'forward' | 'backward'): { ns: number; caps: number[] } {
+    let r = this.sparseDepths[dir];
+    if (!r) {
+      const g = this.jump!;
+      const push = dir === 'forward' ? g.host : g.transpose;
+      let D = 0;
+      for (let v = 0; v < this.V; v++) D = Math.max(D, push.rowPtr[v + 1]! - push.rowPtr[v]!);
+      const caps = [1];
+      while (this.sparseHops && D > 0 && caps[caps.length - 1]! * D <= this.V / 8) caps.push(caps[caps.length - 1]! * D);
+      r = this.sparseDepths[dir] = { ns: caps.length - 1, caps };
+    }
+    return r;
+  }
+
+  /**
+   * The first hops of a one-hot start (X0 = e_tok per column, Acc = hw[0] X0 already written),
+   * visiting only each column's support; X1 and X2 are cleared here. Returns the hops done (the
+   * dense hops continue from the next one).
+   */
+  private encodeSparseHops(
+    rec: KernelRecording,
+    ch: Pick<Chunk, 'C' | 'Hc' | 'activeCols' | 'colt'>,
+    colt: GPUBuffer,
+    hw: GPUBuffer,
+    tok: GPUBuffer,
+    [X0, X1, X2, Acc]: [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer],
+    dir: 'forward' | 'backward',
+  ): number {
+    if (!this.jump || ch.Hc === 0) return 0;
+    const { ns: nsMax, caps } = this.sparseDepth(dir);
+    const ns = Math.min(nsMax, ch.Hc);
+    if (ns === 0) return 0;
+    const g = this.jump;
+    const push = dir === 'forward' ? [g.rowPtr, g.col] : [g.tRowPtr, g.tCol];
+    const pull = dir === 'forward' ? [g.tRowPtr, g.tCol, g.tW] : [g.rowPtr, g.col, g.w];
+    const { C } = ch;
+    const V = this.V;
+    const R = caps[ns]!;
+    const lists = this.ws.get('spLists', (ns + 1) * C * R * 4);
+    const counts = this.ws.get('spCounts', (ns + 1) * C * 4);
+    const flag = this.ws.get('spFlag', V * C * 4);
+    const zero = this.prog('zero', () => zeroProgram(this.lanes));
+    for (const [buf, n4] of [[flag, (V * C) / 4], [X1, (V * C) / 4], [X2, (V * C) / 4], [counts, Math.ceil(((ns + 1) * C) / 4)]] as const) {
+      rec.dispatch(zero, { act: n4 }, [buf], linearGrid(n4, this.lanes));
+    }
+    rec.dispatch(this.prog('sparse_init', () => sparseInitProgram(this.lanes)), { V, C, R }, [colt, tok, lists, counts, flag], [Math.ceil(C / this.lanes)]);
+    const X = (n: number) => (n === 0 ? X0 : n % 2 === 1 ? X1 : X2);
+    let n = 1;
+    for (; n <= ns; n++) {
+      const act = ch.activeCols[n]!;
+      if (act === 0) break;
+      const dims = { V, C, act, R, n };
+      // X_n's buffer held X_{n-2}: zero it on F_{n-2}.
+      if (n >= 3) rec.dispatch(this.prog('sparse_clear', () => sparseClearProgram()), { ...dims, n: n - 2 }, [lists, counts, X(n)], [Math.ceil(caps[n - 2]! / 64), act]);
+      rec.dispatch(this.prog('sparse_expand', () => sparseExpandProgram()), dims, [...push, lists, counts, flag], [Math.ceil(caps[n - 1]! / 64), act]);
+      rec.dispatch(this.prog('sparse_pull', () => sparsePullProgram()), dims, [...pull, hw, lists, counts, X(n - 1), X(n), Acc], [Math.ceil(caps[n]! / 64), act]);
+    }
+    return n - 1;
   }
 
   /** Copies tokens [p0, p0 + n) of `src` (u32) into a chunk buffer. */
@@ -318,7 +398,10 @@ export class KernelRuntime {
         [dummy, colt, dummy, tok, hw, X0, Acc],
         rowGrid(Math.ceil(ch.C / 4 / wx), this.V, this.lanes / wx),
       );
-      this.encodeHops(rec, ch, hw, [[X0, this.mat('D1', ch.C), this.mat('D2', ch.C), Acc]], kind === 'rows' ? 'forward' : 'backward');
+      const set: [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer] = [X0, this.mat('D1', ch.C), this.mat('D2', ch.C), Acc];
+      const dir = kind === 'rows' ? 'forward' : 'backward';
+      const ns = this.encodeSparseHops(rec, ch, colt, hw, tok, set, dir);
+      this.encodeHops(rec, ch, hw, [set], dir, ns + 1);
       const maskv = new Float32Array(ch.C);
       for (let c = 0; c < ch.n; c++) maskv[c] = sp.slots[ch.colt[2 * c + 1]!]!.co.maskProb;
       const win = windowOf(this.gpu, a.out, ch.p0 * W, ch.n * W);
@@ -380,7 +463,10 @@ export class KernelRuntime {
         [lw.range, colt, stats, x0, hw, Phat, AP, D0, AD],
         rowGrid(Math.ceil(C / 4 / wx), V, this.lanes / wx),
       );
-      this.encodeHops(rec, ch, hw, [[Phat, P1, P2, AP], [D0, D1, D2, AD]], 'forward');
+      // x0's one-hot runs sparse while its support is small, p_hat alone meanwhile, then both together.
+      const ns = this.encodeSparseHops(rec, ch, colt, hw, x0, [D0, D1, D2, AD], 'forward');
+      this.encodeHops(rec, ch, hw, [[Phat, P1, P2, AP]], 'forward', 1, ns);
+      this.encodeHops(rec, ch, hw, [[Phat, P1, P2, AP], [D0, D1, D2, AD]], 'forward', ns + 1);
       // Dense pass and per-column pass; AG (gradient accumulator) lives in P1.
       const nb = Math.max(1, Math.min(Math.ceil(V / 32), Math.ceil(4096 / C)));
       const R = Math.ceil(V / nb);
@@ -629,7 +715,9 @@ export class KernelRuntime {
       rec.dispatch(this.prog(`init_soft/${wx}`, () => initProgram({ softmax: true, onehot: false, wx, wy: this.lanes / wx })), { V, C, cv: C / 4, shift: lw.shift }, [lw.range, colt, stats, dummy, hw, Phat, AP], grid);
       rec.dispatch(this.prog(`init_hot/${wx}`, () => initProgram({ softmax: false, onehot: true, wx, wy: this.lanes / wx })), { V, C, cv: C / 4 }, [dummy, colt, dummy, xt, hw2, D0, AD], grid);
       this.encodeHops(rec, ch, hw, [[Phat, P1, P2, AP]], 'forward');
-      this.encodeHops(rec, { ...ch, ...ch.second! }, hw2, [[D0, D1, D2, AD]], 'backward');
+      const second = { ...ch, ...ch.second! };
+      const ns = this.encodeSparseHops(rec, second, colt, hw2, xt, [D0, D1, D2, AD], 'backward');
+      this.encodeHops(rec, second, hw2, [[D0, D1, D2, AD]], 'backward', ns + 1);
       const outWin = mode === 'sample' ? windowOf(this.gpu, a.out, ch.p0, ch.n) : { range: { buffer: a.out, offset: 0, size: a.out.size }, shift: 0 };
       rec.dispatch(
         this.prog('reverse', () => reverseProgram(this.colW)),
@@ -1001,7 +1089,11 @@ export class KernelRuntime {
         for (let v = 0; v < this.V; v++) maxDegree = Math.max(maxDegree, g.host.rowPtr[v + 1]! - g.host.rowPtr[v]!);
         return { name, nnz: g.host.rowPtr[this.V]!, maxDegree, hash: graphHash(g.host), builtOnGpu: name in this.builtGraphs };
       }),
-      hops: { mode: this.co.hops.mode, cap: this.co.hops.cap },
+      hops: {
+        mode: this.co.hops.mode,
+        cap: this.co.hops.cap,
+        sparse: this.jump ? { forward: this.sparseDepth('forward').ns, backward: this.sparseDepth('backward').ns } : { forward: 0, backward: 0 },
+      },
       maxColumns: this.maxColumns,
       workspaceBytes: this.ws.bytes,
       lanes: this.lanes,
