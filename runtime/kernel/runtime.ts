@@ -103,7 +103,7 @@ export class KernelRuntime {
     this.pipes = new KernelPipelines(gpu);
     // Workgroup-per-position kernels: no more lanes than a quarter of the tokens (idle lanes and
     // barriers cost on a CPU adapter), at least 8.
-    this.cpt = Number(process.env['DLMK_HOP_CPT'] ?? (gpu.isSoftware ? 4 : 1));
+    this.cpt = Number(process.env['DLMK_HOP_CPT'] ?? (gpu.isSoftware ? 8 : 1));
     this.colW = Math.min(this.lanes, Math.max(8, 2 ** Math.floor(Math.log2(Math.max(1, V / 4)))));
     this.ws = new Workspace(gpu);
     if (this.st.resets.length > MAX_GROUPS) {
