@@ -13,7 +13,7 @@ import { parseArgs, readText } from './check.ts';
 import { mulberry32 } from '../../runtime/data/random.ts';
 
 const usage =
-  'dlmk inspect KERNEL --vocab N [--embeddings FILE [--tensor NAME] | --graph FILE] [--unigram FILE] --t T [--s S] --x0 I [--xt J] ' +
+  'dlmk inspect KERNEL --vocab N [--embeddings FILE [--tensor NAME] [--classes [NAME=]FILE,...] | --graph FILE] [--unigram FILE] --t T [--s S] --x0 I [--xt J] ' +
   '[--logits FILE] [--H H] [--set name=value ...] [--json] [--reference]';
 
 /** The documented stand-in embedding (docs/inspect.md): V x 16 standard normals, mulberry32 seed 0x5eed, Box-Muller, row-major. */
@@ -62,6 +62,38 @@ function readVector(path: string, n: number, what: string): Float64Array {
   return xs;
 }
 
+/**
+ * The class partitions the kernel's graphs name, from `--classes`: `FILE` when the graphs use one
+ * partition, else `NAME=FILE,NAME=FILE`; each file a class id (a non-negative integer) per token,
+ * as a .json array or a 1-D .npy.
+ */
+function readClasses(spec: KernelSpec, arg: string | undefined, V: number): Record<string, Int32Array> {
+  const names = [...new Set(spec.graphs.flatMap((g) => (g.classes === null ? [] : [g.classes])))];
+  if (!names.length) {
+    if (arg !== undefined) throw new UsageError(`--classes: no graph of this kernel picks neighbours within classes`);
+    return {};
+  }
+  const files: Record<string, string> = {};
+  for (const part of (arg ?? '').split(',').filter((x) => x)) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(part);
+    if (m) files[m[1]!] = m[2]!;
+    else if (names.length === 1) files[names[0]!] = part;
+    else throw new UsageError(`--classes: the kernel uses the partitions ${names.join(', ')}; give each as NAME=FILE, got '${part}'`);
+  }
+  for (const name of Object.keys(files)) if (!names.includes(name)) throw new UsageError(`--classes: no graph uses a partition '${name}' (the kernel's: ${names.join(', ')})`);
+  const out: Record<string, Int32Array> = {};
+  for (const name of names) {
+    const file = files[name];
+    const g = spec.graphs.find((x) => x.classes === name)!;
+    if (file === undefined) throw new UsageError(`graph '${g.name}' picks neighbours within the classes '${name}': pass --classes ${names.length > 1 ? `${name}=` : ''}FILE (a class id per token, .json or .npy)`);
+    const xs = readVector(file, V, `the classes '${name}'`);
+    const bad = xs.findIndex((x) => !(Number.isInteger(x) && x >= 0 && x < 2 ** 31));
+    if (bad >= 0) throw new UsageError(`'${file}' (the classes '${name}'): entry ${bad} is ${xs[bad]}, not a non-negative integer class id`, 1);
+    out[name] = Int32Array.from(xs);
+  }
+  return out;
+}
+
 function loadSpec(file: string, sets: Record<string, string>): KernelSpec {
   const text = readText(file);
   if (file.endsWith('.json')) {
@@ -95,7 +127,7 @@ const inspect: Command = {
   usage,
   async run(ctx: CommandContext): Promise<number> {
     const args = parseArgs(ctx.argv, {
-      values: ['--vocab', '--embeddings', '--tensor', '--graph', '--unigram', '--t', '--s', '--x0', '--xt', '--logits', '--H'],
+      values: ['--vocab', '--embeddings', '--tensor', '--classes', '--graph', '--unigram', '--t', '--s', '--x0', '--xt', '--logits', '--H'],
       flags: ['--json', '--reference'],
       sets: true,
     });
@@ -126,7 +158,6 @@ const inspect: Command = {
     let graphFile: { V: number; rowPtr: Int32Array; col: Int32Array; w: Float64Array } | null = null;
     if (v.get('--graph') && v.get('--embeddings')) throw new UsageError('give --graph or --embeddings, not both');
     if (spec.graphs.length) {
-      if (spec.graphs.some((g) => g.classes !== null)) throw new UsageError(`graph '${spec.graphs.find((g) => g.classes !== null)!.name}' picks neighbours within lexical classes, which inspect cannot load yet`);
       if (v.get('--graph')) {
         const doc = JSON.parse(readText(v.get('--graph')!)) as { V: number; rowPtr: number[]; col: number[]; w: number[] };
         if (!doc || doc.V !== V || !Array.isArray(doc.rowPtr) || !Array.isArray(doc.col) || !Array.isArray(doc.w)) {
@@ -145,6 +176,7 @@ const inspect: Command = {
         notes.push('no --embeddings: graphs are built from the seeded stand-in embedding (V x 16 standard normals, mulberry32 seed 0x5eed; docs/inspect.md)');
       }
     }
+    const classes = emb ? readClasses(spec, v.get('--classes'), V) : {};
     const needsUnigram = spec.channels.some((c) => c.operator.op === 'reset' && c.operator.dist.kind === 'unigram') || spec.schedule.kind === 'mutual_info';
     let unigram: Float64Array | undefined;
     if (v.get('--unigram')) {
@@ -164,8 +196,8 @@ const inspect: Command = {
     }
 
     const result = args.flags.has('--reference')
-      ? await referenceInspect(spec, { V, emb, graphFile, unigram, t, s, x0, xt, H, logits })
-      : await gpuInspect(spec, { V, emb, graphFile, unigram, t, s, x0, xt, H, logits });
+      ? await referenceInspect(spec, { V, emb, graphFile, classes, unigram, t, s, x0, xt, H, logits })
+      : await gpuInspect(spec, { V, emb, graphFile, classes, unigram, t, s, x0, xt, H, logits });
     const out = { backend: args.flags.has('--reference') ? 'reference' : 'gpu', ...result, notes: [...notes, ...result.notes], logits: v.get('--logits') ?? 'uniform' };
     if (args.flags.has('--json')) ctx.stdout(JSON.stringify(out));
     else ctx.stdout(summary(out));
@@ -177,6 +209,8 @@ interface Inputs {
   V: number;
   emb: Embeddings | null;
   graphFile: { V: number; rowPtr: Int32Array; col: Int32Array; w: Float64Array } | null;
+  /** Lexical class partitions by name (a class id per token), for graphs built `within classes`. */
+  classes: Record<string, Int32Array>;
   unigram?: Float64Array;
   t: number;
   s: number;
@@ -196,6 +230,7 @@ async function gpuInspect(spec: KernelSpec, q: Inputs) {
     V: q.V,
     graphs,
     unigram: q.unigram,
+    classes: q.classes,
     embeddings: q.emb ? { data: q.emb.data, d: q.emb.d } : undefined,
     embeddingFiles: q.emb ? Object.fromEntries(spec.graphs.flatMap((g) => (g.source === 'embeddings' ? [] : [[g.source.file, { data: q.emb!.data, d: q.emb!.d }]]))) : undefined,
   });
@@ -211,7 +246,8 @@ async function referenceInspect(spec: KernelSpec, q: Inputs) {
   const { kernelStructure } = await import('../../runtime/kernel/structure.ts');
   const graphs: Record<string, { V: number; rowPtr: Int32Array; col: Int32Array; w: Float64Array }> = {};
   for (const g of spec.graphs) {
-    graphs[g.name] = q.graphFile ?? ref.buildKnnGraph(Float64Array.from(q.emb!.data), q.V, q.emb!.d, { k: g.k, bandwidth: g.bandwidth, symmetric: g.symmetric });
+    const classes = g.classes === null ? null : q.classes[g.classes]!;
+    graphs[g.name] = q.graphFile ?? ref.buildKnnGraph(Float64Array.from(q.emb!.data), q.V, q.emb!.d, { k: g.k, bandwidth: g.bandwidth, symmetric: g.symmetric, classes });
   }
   const tables = spec.channels.some((c) => c.Lambda === null || c.sigma === null) ? buildRateTables(spec, { V: q.V, unigram: q.unigram, graphs }) : undefined;
   const K = ref.makeReferenceKernel(spec, { V: q.V, graphs, unigram: q.unigram, tables });

@@ -2,7 +2,9 @@
 // and the GPU output agrees with --reference.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import inspect from '../../../cli/commands/inspect.ts';
 import { UsageError } from '../../../cli/command.ts';
@@ -54,17 +56,53 @@ test('a graph kernel from a .kernel file with the seeded embedding: same graph h
   for (const k of ['elbo', 'grad']) close(gpu[k], ref[k], 1e-4, k);
 });
 
+test('a graph within lexical classes: --classes loads the partition; GPU and reference agree; missing or wrong files are clear errors', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dlmk-inspect-'));
+  const kernel = join(dir, 'classy.kernel');
+  writeFileSync(
+    kernel,
+    [
+      'kernel classy "Semantic jumps within lexical classes"',
+      'param k: int = 3 in [1, 256]',
+      'graph near = knn(embeddings, k = k, bandwidth = 0.3, classes = "pos")',
+      'schedule loglinear(eps = 1e-3)',
+      'channel jump(near)',
+      'loss elbo',
+      'sampler ancestral(steps = 16) { denoise argmax }',
+      '',
+    ].join('\n'),
+  );
+  const V = 24;
+  const cls = join(dir, 'pos.json');
+  writeFileSync(cls, JSON.stringify(Array.from({ length: V }, (_, i) => i % 3)));
+  const argv = [kernel, '--vocab', String(V), '--t', '0.6', '--x0', '4', '--xt', '7', '--json', '--classes', cls];
+  const gpu = await run(argv);
+  const ref = await run([...argv, '--reference']);
+  close(gpu.graphs, ref.graphs, 0, 'graphs');
+  for (const k of ['row', 'column', 'posterior', 'reverse', 'mixture']) close(gpu[k], ref[k], 1e-5, k);
+  // Within classes of i mod 3, a token's row reaches only its own class.
+  const row = gpu.row as number[];
+  for (let y = 0; y < V; y++) if (y % 3 !== 4 % 3) assert.ok(row[y]! < 1e-12, `row[${y}] = ${row[y]} outside x0's class`);
+  await usageError([...argv.slice(0, -2)], "pass --classes FILE");
+  writeFileSync(cls, JSON.stringify(Array.from({ length: V }, (_, i) => (i === 5 ? 1.5 : 0))));
+  await usageError(argv, 'entry 5 is 1.5');
+  await usageError([...argv.slice(0, -1), `other=${cls}`], "no graph uses a partition 'other'");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function usageError(argv: string[], text: string): Promise<void> {
+  try {
+    await inspect.run({ argv, debug: false, stdout: () => {}, stderr: () => {} });
+  } catch (e) {
+    assert.instance(e, UsageError);
+    assert.ok((e as Error).message.includes(text), (e as Error).message);
+    return;
+  }
+  assert.unreachable(`expected an error with "${text}"`);
+}
+
 test('usage errors are one clear paragraph', async () => {
-  const err = async (argv: string[], text: string) => {
-    try {
-      await inspect.run({ argv, debug: false, stdout: () => {}, stderr: () => {} });
-    } catch (e) {
-      assert.instance(e, UsageError);
-      assert.ok((e as Error).message.includes(text), (e as Error).message);
-      return;
-    }
-    assert.unreachable(`expected an error with "${text}"`);
-  };
+  const err = usageError;
   const k = root + 'kernels/masking.kernel';
   await err([k, '--t', '0.5', '--x0', '1'], '--vocab is required');
   await err([k, '--vocab', '8', '--t', '0.5', '--x0', '9'], '--x0 9 is not a token (0..7)');
