@@ -6,7 +6,9 @@
 //      Bernoulli of 1 - e^{-L_u}, then E from its conditional law); otherwise the walk
 //      starts at y ~ pi_g (group g by its share of the reset amount; alias table or uniform; buckets
 //      are floor(word * n / 2^32), uniform integers) and
-//      covers jump amount (L_a / L_u) E (reset and jump channels in fixed proportion);
+//      covers jump amount (L_a / L_u) E (reset and jump channels in fixed proportion; otherwise
+//      the reset's time tau by bisection on Lambda_u, jump amount L_a - Lambda_a(tau), group by
+//      sigma_g(tau));
 //   3. N ~ Poisson(that amount) by counting Exp(1) arrivals (exact in the tail), N alias steps on A.
 // Random numbers: Philox counter (position in sequence, sequence, PURPOSE | stream, draw).
 import { dimsModule } from './dims.ts';
@@ -21,13 +23,22 @@ export interface CorruptOptions {
   groups: Array<'uniform' | 'alias'>;
   jump: boolean;
   wg: number;
+  /**
+   * Reset and jump channels NOT in fixed proportion: WGSL f32 expressions in `tau` of the reset
+   * amount Lambda_u(tau), the jump amount Lambda_a(tau) and each reset group's rate sigma_g(tau)
+   * (compiled from the IR's closed forms). The time of the last reset is then found by bisection
+   * and fixes the jump amount after it and the group (docs/math.md §2.1).
+   */
+  clock?: { lamU: string; lamA: string; sig: string[] };
 }
 
 /**
- * Bindings: 1 x0 [N], 2 out [N], 3 slot of each sequence [B], 4 slot parameters (3 vec4 per slot:
- * (maskProb, keep, L_u, L_a), (L_a / L_u, 1 - e^{-L_u}, e^{-L_u}, 0), cumulative group shares), 5 rowPtr, 6 col,
- * 7 aliasProb, 8 aliasIdx (graph rows), 9 distProb, 10 distAlias ([group][V]).
- * Dims: C = N positions, n = L (positions per sequence), V, seed0/1, stream.
+ * Bindings: 1 x0 [N], 2 out [N], 3 slot of each sequence [B], 4 slot parameters (5 vec4 per slot:
+ * (maskProb, keep, L_u, L_a), (L_a / L_u, 1 - e^{-L_u}, e^{-L_u}, 0), cumulative group shares,
+ * (t, L_u(0), L_a(0), 0) and the cumulative group shares of the amounts at 0 (the prefix of
+ * docs/math.md §1.6; with `clock` only)), 5 rowPtr, 6 col, 7 aliasProb, 8 aliasIdx (graph rows),
+ * 9 distProb, 10 distAlias ([group][V]).
+ * Dims: C = N positions, n = L (positions per sequence), V, seed0/1, stream, f3 = +infinity.
  */
 export function corruptProgram(o: CorruptOptions): WgslProgram {
   const G = o.groups.length;
@@ -41,6 +52,62 @@ export function corruptProgram(o: CorruptOptions): WgslProgram {
     }`,
     )
     .join('\n');
+  const ck = o.clock;
+  const clockFns = ck
+    ? `
+fn clk_u(tau: f32) -> f32 { return ${ck.lamU}; }
+fn clk_a(tau: f32) -> f32 { return ${ck.lamA}; }
+fn clk_sig(tau: f32, g: u32) -> f32 {
+${ck.sig.map((e, g) => `  if (g == ${g}u) { return ${e}; }`).join('\n')}
+  return 0.0;
+}
+`
+    : '';
+  const resetBranch = ck
+    ? `let q = rng4(key, pos, seq, purpose, draw);
+    draw = draw + 1u;
+    let ug = rand_open01(q.x, q.y);
+    let q2 = rng4(key, pos, seq, purpose, draw);
+    draw = draw + 1u;
+    let uc = rand_open01(q2.x, q2.y);
+    let E = -dlmk_log1p(-rand_open01(q2.z, q2.w) * p1.y);
+    var grp = 0u;
+    if (E <= p0.z - p3.y) {
+      // The last reset at tau in (0, t]: the smallest tau with Lambda_u(tau) >= L_u - E (bisection
+      // to f32 resolution); its group by the rates at tau; the walk covers L_a - Lambda_a(tau).
+      let goal = p0.z - E;
+      var lo = 0.0;
+      var hi = p3.x;
+      for (var it = 0u; it < 64u; it = it + 1u) {
+        let mid = 0.5 * (lo + hi);
+        if (!(mid > lo && mid < hi)) { break; }
+        if (clk_u(mid) < goal) { lo = mid; } else { hi = mid; }
+      }
+      let tau = 0.5 * (lo + hi);
+      var tot = 0.0;
+      for (var g = 0u; g < ${G}u; g = g + 1u) { tot = tot + clk_sig(tau, g); }
+      var cg = 0.0;
+      for (var g = 0u; g < ${G - 1}u; g = g + 1u) {
+        cg = cg + clk_sig(tau, g);
+        if (ug * tot >= cg) { grp = g + 1u; }
+      }
+      mean = max(0.0, p0.w - clk_a(tau));
+    } else {
+      // The reset falls in the prefix before 0, where the amounts at 0 are in fixed proportion.
+      let f = (E - (p0.z - p3.y)) / p3.y;
+      mean = max(0.0, p0.w - p3.z * (1.0 - f));
+      for (var g = 0u; g < ${G - 1}u; g = g + 1u) { if (ug >= pre[g]) { grp = g + 1u; } }
+    }`
+    : `let q = rng4(key, pos, seq, purpose, draw);
+    draw = draw + 1u;
+    let ug = rand_open01(q.x, q.y);
+    var grp = 0u;
+    for (var g = 0u; g < ${G - 1}u; g = g + 1u) { if (ug >= cum[g]) { grp = g + 1u; } }
+    let q2 = rng4(key, pos, seq, purpose, draw);
+    draw = draw + 1u;
+    let uc = rand_open01(q2.x, q2.y);
+    let E = -dlmk_log1p(-rand_open01(q2.z, q2.w) * p1.y);
+    mean = p1.x * E;`;
   const code = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> x0: array<u32>;
 @group(0) @binding(2) var<storage, read_write> outv: array<u32>;
@@ -54,7 +121,7 @@ export function corruptProgram(o: CorruptOptions): WgslProgram {
 @group(0) @binding(10) var<storage, read> distAlias: array<u32>;
 
 const PURPOSE: u32 = ${PURPOSE.corrupt}u;
-
+${clockFns}
 @compute @workgroup_size(${o.wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let i = gid.x + gid.y * nw.x * ${o.wg}u;
@@ -62,9 +129,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let seq = i / d.n;
   let pos = i - seq * d.n;
   let s = seqSlot[seq];
-  let p0 = sp[3u * s];
-  let p1 = sp[3u * s + 1u];
-  let cum = sp[3u * s + 2u];
+  let p0 = sp[5u * s];
+  let p1 = sp[5u * s + 1u];
+  let cum = sp[5u * s + 2u];
+  let p3 = sp[5u * s + 3u];
+  let pre = sp[5u * s + 4u];
   let key = vec2<u32>(d.seed0, d.seed1);
   let purpose = (PURPOSE << 24u) | (d.stream & 0xffffffu);
   var draw = 0u;
@@ -89,17 +158,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var reset = false;
   if (p1.y < 0.5) { reset = ur < p1.y; } else { reset = !(ur < p1.z); }
   if (reset) {
-    let q = rng4(key, pos, seq, purpose, draw);
-    draw = draw + 1u;
-    let ug = rand_open01(q.x, q.y);
-    var grp = 0u;
-    for (var g = 0u; g < ${G - 1}u; g = g + 1u) { if (ug >= cum[g]) { grp = g + 1u; } }
-    let q2 = rng4(key, pos, seq, purpose, draw);
-    draw = draw + 1u;
-    let uc = rand_open01(q2.x, q2.y);
-    let E = -dlmk_log1p(-rand_open01(q2.z, q2.w) * p1.y);
+    ${resetBranch}
 ${pickToken}
-    mean = p1.x * E;
   }`
       : ''
   }
@@ -132,6 +192,6 @@ ${pickToken}
   outv[i] = x;
 }
 `;
-  const key = `corrupt_${o.hasMask ? 'm' : ''}${o.groups.map((g) => g[0]).join('')}${o.jump ? 'j' : ''}`;
+  const key = `corrupt_${o.hasMask ? 'm' : ''}${o.groups.map((g) => g[0]).join('')}${o.jump ? 'j' : ''}${ck ? 'c' : ''}`;
   return program(key, [o.wg], dimsModule, rngModule, mathModule, wgslModule(`${key}_main`, code));
 }

@@ -13,6 +13,8 @@ import { KernelPipelines, KernelRecording, emptyBuffer, rowGrid, tableBuffer, wi
 import { KernelRuntimeError } from './errors.ts';
 import { aliasTable, checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
 import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
+import { exprToWgsl, f32Literal, type ExprTarget } from '../../compiler/wgsl/expr.ts';
+import { evalExpr } from '../../compiler/expr/eval.ts';
 import { graphHash } from './knn.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
 import { ratesProgram, reverseProgram, reverseRowProgram } from '../../compiler/wgsl/reverse.ts';
@@ -93,12 +95,15 @@ export class KernelRuntime {
   readonly builtGraphs: Record<string, { hash: string; report: { fallbacks: number; candidates: number; seconds: number } }> = {};
   private readonly maxColumns: number;
   private readonly sparseHops: boolean;
+  /** Rates come from tables (inputs.rates), not from the IR's closed forms. */
+  private readonly tabulated: boolean;
 
   constructor(readonly gpu: Gpu, readonly spec: KernelSpec, readonly V: number, inputs: KernelRuntimeInputs) {
     if (!(Number.isInteger(V) && V >= 2)) throw new KernelRuntimeError(`the vocabulary must have at least 2 tokens, got ${V}`);
     this.st = kernelStructure(spec);
     this.S = V + (spec.hasMask ? 1 : 0);
     this.co = new KernelCoefficients(this.st, inputs.rates ?? exprRates(this.st));
+    this.tabulated = inputs.rates !== undefined;
     this.lanes = Math.min(gpu.isSoftware ? 64 : 256, gpu.limits.maxComputeInvocationsPerWorkgroup);
     this.pipes = new KernelPipelines(gpu);
     // Workgroup-per-position kernels: no more lanes than a quarter of the tokens (idle lanes and
@@ -592,29 +597,36 @@ export class KernelRuntime {
    */
   encodeCorrupt(enc: GPUCommandEncoder, a: BatchShape & { x0: GPUBuffer; out: GPUBuffer; seed: number; stream?: number }): void {
     const st = this.st;
-    if (st.resets.length && ((st.jumpChannels.length && !this.co.coProportional) || (st.resets.length > 1 && !this.co.coProportional))) {
-      throw new KernelRuntimeError(
-        'forward sampling on the GPU needs the reset and jump channels in fixed proportion (the time of the last reset then fixes the walk length); this kernel\'s rates are not',
-        'channels',
-      );
-    }
+    const clock = st.resets.length > 0 && (st.jumpChannels.length > 0 || st.resets.length > 1) && !this.co.coProportional ? this.clockWgsl() : undefined;
     const N = a.B * a.L;
     const sp = this.slots(a);
-    const par = new Float32Array(sp.slots.length * 12);
+    const par = new Float32Array(sp.slots.length * 20);
+    // The amounts at 0 (the prefix of docs/math.md §1.6) as the reference reads them: the closed forms at t = 0.
+    const at0 = clock ? st.spec.channels.map((c) => (c.Lambda ? evalExpr(c.Lambda, { t: 0, params: st.params }) : 0)) : [];
+    const sumAt0 = (cs: readonly number[]) => cs.reduce((x, c) => x + at0[c]!, 0);
     sp.slots.forEach((sl, s) => {
       const co = sl.co;
       const L1 = this.co.lambdas(sl.t);
       const Lu = co.totals.u;
       const La = co.totals.a;
-      par.set([co.maskProb, co.keep, Lu, La, Lu > 0 ? La / Lu : 0, -Math.expm1(-Lu), Math.exp(-Lu), 0], 12 * s);
+      par.set([co.maskProb, co.keep, Lu, La, Lu > 0 ? La / Lu : 0, -Math.expm1(-Lu), Math.exp(-Lu), 0], 20 * s);
       let cum = 0;
       st.resets.forEach((g, gi) => {
         cum += g.channels.reduce((x, c) => x + L1[c]!, 0) / (Lu > 0 ? Lu : 1);
-        par[12 * s + 8 + gi] = cum;
+        par[20 * s + 8 + gi] = cum;
       });
+      if (clock) {
+        const U0 = sumAt0(st.resetChannels);
+        par.set([sl.t, U0, sumAt0(st.jumpChannels), 0], 20 * s + 12);
+        let c0 = 0;
+        st.resets.forEach((g, gi) => {
+          c0 += sumAt0(g.channels) / (U0 > 0 ? U0 : 1);
+          par[20 * s + 16 + gi] = c0;
+        });
+      }
     });
     const groups = st.resets.map((g) => (g.dist.kind === 'uniform' ? 'uniform' : 'alias') as 'uniform' | 'alias');
-    const prog = this.prog(`corrupt/${groups.join(',')}`, () => corruptProgram({ hasMask: st.hasMask, groups, jump: !!this.jump, wg: this.lanes }));
+    const prog = this.prog(`corrupt/${groups.join(',')}/${!!clock}`, () => corruptProgram({ hasMask: st.hasMask, groups, jump: !!this.jump, wg: this.lanes, clock }));
     const g = this.jump;
     const dummy = this.ws.get('dummy', 16);
     const da = this.distAlias();
@@ -622,11 +634,47 @@ export class KernelRuntime {
     const [kx, ky] = seedWords(a.seed);
     rec.dispatch(
       prog,
-      { V: this.V, C: N, n: a.L, seed0: kx, seed1: ky, stream: a.stream ?? 0 },
+      { V: this.V, C: N, n: a.L, seed0: kx, seed1: ky, stream: a.stream ?? 0, f3: Infinity },
       [a.x0, a.out, tableBuffer(this.gpu, Uint32Array.from(sp.slotOfSeq)), tableBuffer(this.gpu, par), g?.rowPtr ?? dummy, g?.col ?? dummy, g?.aliasProb ?? dummy, g?.aliasIdx ?? dummy, da.prob, da.alias],
       linearGrid(N, this.lanes),
     );
     rec.encode(enc);
+  }
+
+  /**
+   * The reset and jump clocks as WGSL in `tau` for corruptProgram, when reset and jump channels are
+   * not in fixed proportion: compiled from the IR's closed forms of Lambda_c and sigma_c (parameters
+   * as literals). Tabulated rates (mutual_info with time-varying shares) have no closed form here.
+   */
+  private clockWgsl(): { lamU: string; lamA: string; sig: string[] } {
+    const st = this.st;
+    const chans = st.spec.channels;
+    const missing = [...st.resetChannels, ...st.jumpChannels].find((c) => !chans[c]!.Lambda || !chans[c]!.sigma);
+    if (missing !== undefined || this.tabulated) {
+      throw new KernelRuntimeError(
+        'forward sampling on the GPU of reset and jump channels whose shares change with t needs their rates in closed form; this kernel\'s are tabulated (mutual_info)',
+        `channels[${missing ?? st.resetChannels[0]}]`,
+      );
+    }
+    const target: ExprTarget = {
+      variable: (n) => {
+        if (n !== 't') throw new KernelRuntimeError(`a channel rate uses '${n}'; rates are functions of t`);
+        return 'tau';
+      },
+      param: (n) => {
+        const v = st.params[n];
+        return f32Literal(typeof v === 'boolean' ? (v ? 1 : 0) : (v as number), 'd.f3');
+      },
+      field: () => {
+        throw new KernelRuntimeError('a channel rate reads a token field');
+      },
+      graphAgg: () => {
+        throw new KernelRuntimeError('a channel rate reads a graph aggregate');
+      },
+      infinity: 'd.f3',
+    };
+    const sum = (cs: readonly number[], what: 'Lambda' | 'sigma') => (cs.length ? cs.map((c) => `(${exprToWgsl(chans[c]![what]!, target)})`).join(' + ') : '0.0');
+    return { lamU: sum(st.resetChannels, 'Lambda'), lamA: sum(st.jumpChannels, 'Lambda'), sig: st.resets.map((g) => sum(g.channels, 'sigma')) };
   }
 
   /** Convenience: corrupts host tokens (t per sequence of L positions, or one t). */

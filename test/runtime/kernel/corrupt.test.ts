@@ -1,6 +1,8 @@
 // GPU forward corruption against the reference's exact rows (chi-square), and its reproducibility.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { KernelSpec } from '../../../specs/types/kernel.ts';
+import { nonProportional } from '../../reference/helpers.ts';
 import { SHIPPED, pair, vocab } from './setup.ts';
 import { chiSquare } from './stats.ts';
 
@@ -25,6 +27,30 @@ for (const [name, make] of Object.entries(SHIPPED)) {
       const row = P.ref.row(t, x, P.ref.hopsExact(t, 1e-15));
       const r = chiSquare(counts, row);
       assert.ok(r.p > CASE_ALPHA, `t = ${t}, x0 = ${x}: chi-square ${r.stat.toFixed(1)} on ${r.df} df, p = ${r.p.toExponential(2)}`);
+    });
+  });
+}
+
+// Reset and jump channels whose shares change with t (the GPU finds the last reset's time by
+// bisection on the compiled Lambda_u): two reset laws, a graph and a mask, from t = 0 and with the
+// schedules starting corrupted (the reset then often falls in the prefix before 0). Level 1e-3,
+// Bonferroni over 2 kernels x 3 cases.
+const NONPROP: Array<[string, () => KernelSpec]> = [
+  ['non-proportional', () => nonProportional()],
+  ['non-proportional, corrupted at 0', () => nonProportional(0.3)],
+];
+for (const [name, make] of NONPROP) {
+  test(`${name}: x_t ~ q_t(.|x0) on the GPU matches the exact row (chi-square, alpha ${ALPHA} Bonferroni)`, async () => {
+    const P = await pair(make(), v);
+    const cases: Array<[number, number]> = [[0.05, 6], [0.5, 2], [0.9, 13]];
+    const x0 = new Uint32Array(cases.length * DRAWS);
+    cases.forEach(([, x], b) => x0.fill(x, b * DRAWS, (b + 1) * DRAWS));
+    const got = await P.rt.corrupt(x0, cases.map(([t]) => t), { L: DRAWS, seed: 77 + name.length, stream: 2 });
+    cases.forEach(([t, x], b) => {
+      const counts = new Float64Array(P.rt.S);
+      for (let i = 0; i < DRAWS; i++) counts[got[b * DRAWS + i]!]!++;
+      const r = chiSquare(counts, P.ref.row(t, x, P.ref.hopsExact(t, 1e-15)));
+      assert.ok(r.p > ALPHA / (NONPROP.length * cases.length), `t = ${t}, x0 = ${x}: chi-square ${r.stat.toFixed(1)} on ${r.df} df, p = ${r.p.toExponential(2)}`);
     });
   });
 }
