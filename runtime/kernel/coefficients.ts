@@ -11,8 +11,11 @@ import { gaussLegendre, poissonPmf, poissonTailGE } from './poisson.ts';
 
 /** Cumulative rates and rates per channel; runtime/kernel/tables provides one for tabulated schedules. */
 export interface RateSource {
+  /** Lambda_c(t), counted from the clean-data origin (docs/math.md §1.6): 0 at t = 0. */
   Lambda(c: number, t: number): number;
   sigma(c: number, t: number): number;
+  /** Lambda_c at t = 0 when the schedule starts corrupted: the prefix before 0 (§1.6); absent = 0. */
+  Lambda0?(c: number): number;
 }
 
 /** Rates from the IR's closed-form expressions. */
@@ -31,6 +34,7 @@ export function exprRates(st: KernelStructure): RateSource {
   return {
     Lambda: (c, t) => (t <= 0 ? 0 : evalExpr(need(c, 'Lambda'), { t, params: st.params })),
     sigma: (c, t) => evalExpr(need(c, 'sigma'), { t, params: st.params }),
+    Lambda0: (c) => evalExpr(need(c, 'Lambda'), { t: 0, params: st.params }),
   };
 }
 
@@ -177,25 +181,7 @@ export class KernelCoefficients {
       // Amounts of the interval per channel give the fixed ratios (equal to the shares when proportional).
       const L1 = this.lambdas(t);
       const L0 = s > 0 ? this.lambdas(s) : new Float64Array(L1.length);
-      const amt = (cs: readonly number[]) => cs.reduce((a, c) => a + L1[c]! - L0[c]!, 0);
-      const su = amt(st.resetChannels);
-      const sa = amt(st.jumpChannels);
-      const r = hasJump && su > 0 ? sa / su : 0;
-      return groups.map((g) => {
-        const kappa = su > 0 ? amt(g.channels) / su : 0;
-        const out = new Float64Array(H + 1);
-        if (!(d.u > 0)) return out;
-        if (!hasJump) {
-          out[0] = kappa * -Math.expm1(-d.u);
-          return out;
-        }
-        let coef = 1 / (1 + r);
-        for (let n = 0; n <= H; n++) {
-          out[n] = kappa * coef * poissonTailGE((1 + r) * d.u, n + 1);
-          coef *= r / (1 + r);
-        }
-        return out;
-      });
+      return this.closedResetWeights(L1.map((x, c) => x - L0[c]!), d.u, H);
     }
     // Quadrature over the time of the last reset: composite 16-point Gauss-Legendre.
     const out = groups.map(() => new Float64Array(H + 1));
@@ -218,7 +204,55 @@ export class KernelCoefficients {
         });
       }
     }
+    // From the clean-data origin of a schedule that starts corrupted: a last reset in the prefix
+    // before 0 (amounts Lambda_c(0), in fixed proportion there) survives (0, t] with probability
+    // e^{-(Lu(t) - Lu(0))}, and its hop count adds the prefix's to Pois(La(t) - La(0)) (§1.6).
+    if (s === 0 && this.rates.Lambda0) {
+      const A0 = Float64Array.from(st.spec.channels, (_, c) => this.rates.Lambda0!(c));
+      const sum = (cs: readonly number[]) => cs.reduce((a, c) => a + A0[c]!, 0);
+      const u0 = sum(st.resetChannels);
+      if (u0 > 0) {
+        const pre = this.closedResetWeights(A0, u0, H);
+        const decay = Math.exp(-(Tt.u - u0));
+        const pw = hasJump ? poissonPmf(Math.max(0, Tt.a - sum(st.jumpChannels)), H) : Float64Array.of(1);
+        out.forEach((o, gi) => {
+          for (let n = 0; n <= H; n++) {
+            let acc = 0;
+            for (let k = 0; k <= Math.min(n, pw.length - 1); k++) acc += pw[k]! * pre[gi]![n - k]!;
+            o[n]! += decay * acc;
+          }
+        });
+      }
+    }
     return out;
+  }
+
+  /**
+   * Reset weights of an interval whose reset and jump amounts are in fixed proportion (amounts per
+   * channel `amt`, total reset amount du): R_{g,n} = kappa_g r^n / (1 + r)^{n+1} P(Pois((1 + r) du) >= n + 1).
+   */
+  private closedResetWeights(amt: ArrayLike<number>, du: number, H: number): Float64Array[] {
+    const st = this.st;
+    const hasJump = st.jumpChannels.length > 0;
+    const sum = (cs: readonly number[]) => cs.reduce((a, c) => a + amt[c]!, 0);
+    const su = sum(st.resetChannels);
+    const sa = sum(st.jumpChannels);
+    const r = hasJump && su > 0 ? sa / su : 0;
+    return st.resets.map((g) => {
+      const kappa = su > 0 ? sum(g.channels) / su : 0;
+      const out = new Float64Array(H + 1);
+      if (!(du > 0)) return out;
+      if (!hasJump) {
+        out[0] = kappa * -Math.expm1(-du);
+        return out;
+      }
+      let coef = 1 / (1 + r);
+      for (let n = 0; n <= H; n++) {
+        out[n] = kappa * coef * poissonTailGE((1 + r) * du, n + 1);
+        coef *= r / (1 + r);
+      }
+      return out;
+    });
   }
 
   /** Rates sigma by kind at t (for the ELBO and reverse rates), and per reset group and jump channel. */

@@ -2,10 +2,11 @@
 // the float64 reference (relative 1e-4; gradient entries relative 1e-4 plus 1e-5 of the largest, fp32
 // cancellation near zero), on random logits and (x0, x_t, t) with x_t ~ q_t(.|x0);
 // and the two closed forms of KERNELS.md §2.4 (MDLM's weighted CE for masking).
-import { test } from "uvu";
-import * as assert from "uvu/assert";
-import type { KernelSpec } from "../../../specs/types/kernel.ts";
-import { SHIPPED, gaussian, pair, rng, vocab } from "./setup.ts";
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { KernelSpec } from '../../../specs/types/kernel.ts';
+import { nonProportional } from '../../reference/helpers.ts';
+import { SHIPPED, gaussian, pair, rng, vocab } from './setup.ts';
 
 const v = vocab(32, 4);
 const TOL = 1e-4;
@@ -20,20 +21,20 @@ function drawFrom(p: ArrayLike<number>, u: number): number {
 }
 
 // Kernels without a jump channel take the row-layout path (one subgroup per position); the
-// one-lane variant (adapters without subgroups) is checked for them too.
-const cases: Array<[string, () => KernelSpec, boolean]> = Object.entries(
-  SHIPPED,
-).map(([n, m]) => [n, m, false]);
-for (const n of ["masking", "uniform", "hybrid"])
-  cases.push([n, SHIPPED[n]!, true]);
+// one-lane variant (adapters without subgroups) is checked for them too. Shares that change with t
+// (reset weights by quadrature) are checked from t = 0 and from a corrupted start (the prefix
+// before 0 composed in, docs/math.md §1.6).
+const cases: Array<[string, () => KernelSpec, boolean]> = Object.entries(SHIPPED).map(([n, m]) => [n, m, false]);
+for (const n of ['masking', 'uniform', 'hybrid']) cases.push([n, SHIPPED[n]!, true]);
+cases.push(['non-proportional', () => nonProportional(), false], ['non-proportional, corrupted at 0', () => nonProportional(0.3), false]);
 
 for (const [name, make, lane] of cases) {
-  test(`${name}${lane ? " (one lane per row)" : ""}: ELBO integrand, parts and gradient equal the reference`, async () => {
-    if (lane) process.env["DLMK_NO_SUBGROUPS"] = "1";
+  test(`${name}${lane ? ' (one lane per row)' : ''}: ELBO integrand, parts and gradient equal the reference`, async () => {
+    if (lane) process.env['DLMK_NO_SUBGROUPS'] = '1';
     try {
       await compare(name, make);
     } finally {
-      delete process.env["DLMK_NO_SUBGROUPS"];
+      delete process.env['DLMK_NO_SUBGROUPS'];
     }
   });
 }
@@ -49,41 +50,23 @@ async function compare(name: string, make: () => KernelSpec): Promise<void> {
   const got = await P.rt.elbo(logits, x0, xt, ts);
   const st = P.rt.st;
   for (let i = 0; i < N; i++) {
-    const ref = P.ref.elbo(
-      Float64Array.from(logits.subarray(i * v.V, (i + 1) * v.V)),
-      x0[i]!,
-      xt[i]!,
-      ts[i]!,
-    );
+    const ref = P.ref.elbo(Float64Array.from(logits.subarray(i * v.V, (i + 1) * v.V)), x0[i]!, xt[i]!, ts[i]!);
     const scale = Math.max(Math.abs(ref.value), 1e-6);
-    assert.ok(
-      Math.abs(got.loss[i]! - ref.value) <= TOL * scale,
-      `value ${got.loss[i]} vs ${ref.value} (t=${ts[i]}, x0=${x0[i]}, xt=${xt[i]})`,
-    );
+    assert.ok(Math.abs(got.loss[i]! - ref.value) <= TOL * scale, `value ${got.loss[i]} vs ${ref.value} (t=${ts[i]}, x0=${x0[i]}, xt=${xt[i]})`);
     // Parts by operator kind against the reference's split by channel.
-    const kinds = [st.maskChannels, st.resetChannels, st.jumpChannels].map(
-      (cs) => cs.reduce((a, c) => a + ref.byChannel[c]!, 0),
-    );
-    kinds.forEach((k, j) =>
-      assert.ok(
-        Math.abs(got.parts[3 * i + j]! - k) <= TOL * scale,
-        `part ${j}: ${got.parts[3 * i + j]} vs ${k}`,
-      ),
-    );
+    const kinds = [st.maskChannels, st.resetChannels, st.jumpChannels].map((cs) => cs.reduce((a, c) => a + ref.byChannel[c]!, 0));
+    kinds.forEach((k, j) => assert.ok(Math.abs(got.parts[3 * i + j]! - k) <= TOL * scale, `part ${j}: ${got.parts[3 * i + j]} vs ${k}`));
     let gmax = 0;
     for (const g of ref.grad) gmax = Math.max(gmax, Math.abs(g));
     for (let y = 0; y < v.V; y++) {
       const g = got.grad[i * v.V + y]!;
       const w = ref.grad[y]!;
-      assert.ok(
-        Math.abs(g - w) <= TOL * Math.abs(w) + 1e-5 * gmax + 1e-9,
-        `grad[${y}] ${g} vs ${w} (max ${gmax})`,
-      );
+      assert.ok(Math.abs(g - w) <= TOL * Math.abs(w) + 1e-5 * gmax + 1e-9, `grad[${y}] ${g} vs ${w} (max ${gmax})`);
     }
   }
 }
 
-test("masking: the integrand is MDLM's weighted cross-entropy on masked positions, zero elsewhere", async () => {
+test('masking: the integrand is MDLM\'s weighted cross-entropy on masked positions, zero elsewhere', async () => {
   const P = await pair(SHIPPED.masking!(), v);
   const r = rng(7);
   const N = 8;
@@ -103,10 +86,7 @@ test("masking: the integrand is MDLM's weighted cross-entropy on masked position
     const ce = -(row[x0[i]!]! - mx - Math.log(z));
     // alpha'/(1 - alpha) = sigma alpha / (1 - alpha)
     const want = i % 2 ? ((sigma * alpha) / (1 - alpha)) * ce : 0;
-    assert.ok(
-      Math.abs(got.loss[i]! - want) <= 1e-5 * Math.max(1, want),
-      `${got.loss[i]} vs ${want}`,
-    );
+    assert.ok(Math.abs(got.loss[i]! - want) <= 1e-5 * Math.max(1, want), `${got.loss[i]} vs ${want}`);
   }
 });
 

@@ -2,12 +2,20 @@
 // with the spec's adaptive truncation and with a fixed H; the reported H and bound match too.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { KernelSpec } from '../../../specs/types/kernel.ts';
+import { nonProportional } from '../../reference/helpers.ts';
 import { SHIPPED, maxRelErr, pair, rng, vocab } from './setup.ts';
 
 const v = vocab(40, 2);
 const TOL = 1e-5;
 
-for (const [name, make] of Object.entries(SHIPPED)) {
+const KERNELS: Array<[string, () => KernelSpec]> = [
+  ...Object.entries(SHIPPED),
+  ['non-proportional', () => nonProportional()],
+  ['non-proportional, corrupted at 0', () => nonProportional(0.3)],
+];
+
+for (const [name, make] of KERNELS) {
   test(`${name}: rows and columns equal the reference`, async () => {
     const P = await pair(make(), v);
     const r = rng(name.length);
