@@ -11,11 +11,9 @@ import { gaussLegendre, poissonPmf, poissonTailGE } from './poisson.ts';
 
 /** Cumulative rates and rates per channel; runtime/kernel/tables provides one for tabulated schedules. */
 export interface RateSource {
-  /** Lambda_c(t), counted from the clean-data origin (docs/math.md §1.6): 0 at t = 0. */
+  /** Lambda_c(t), counted from the clean-data origin (docs/math.md §1.6): > 0 at t = 0 for a schedule that starts corrupted. */
   Lambda(c: number, t: number): number;
   sigma(c: number, t: number): number;
-  /** Lambda_c at t = 0 when the schedule starts corrupted: the prefix before 0 (§1.6); absent = 0. */
-  Lambda0?(c: number): number;
 }
 
 /** Rates from the IR's closed-form expressions. */
@@ -32,9 +30,8 @@ export function exprRates(st: KernelStructure): RateSource {
     return e;
   };
   return {
-    Lambda: (c, t) => (t <= 0 ? 0 : evalExpr(need(c, 'Lambda'), { t, params: st.params })),
+    Lambda: (c, t) => evalExpr(need(c, 'Lambda'), { t, params: st.params }),
     sigma: (c, t) => evalExpr(need(c, 'sigma'), { t, params: st.params }),
-    Lambda0: (c) => evalExpr(need(c, 'Lambda'), { t: 0, params: st.params }),
   };
 }
 
@@ -148,10 +145,14 @@ export class KernelCoefficients {
     return Math.exp(-tot.m - tot.u) * poissonTailGE(tot.a, H + 1);
   }
 
-  /** Coefficients of P_{s->t} (s = 0 gives the row q_t(. | x0)). */
-  transition(s: number, t: number, Hopt?: number): TransitionCoefs {
+  /**
+   * Coefficients of P_{s->t}. From the clean-data origin by default when s = 0 (the row q_t(. | x0),
+   * which for a schedule that starts corrupted includes the prefix before 0, docs/math.md §1.6);
+   * `fromOrigin = false` with s = 0 is the transition from time 0 itself (a reverse step to s = 0).
+   */
+  transition(s: number, t: number, Hopt?: number, fromOrigin = s <= 0): TransitionCoefs {
     const T1 = this.totals(t);
-    const T0 = s > 0 ? this.totals(s) : { m: 0, u: 0, a: 0 };
+    const T0 = fromOrigin ? { m: 0, u: 0, a: 0 } : this.totals(s);
     const d: Totals = { m: T1.m - T0.m, u: T1.u - T0.u, a: T1.a - T0.a };
     const H = Hopt ?? this.hopsFor(d.a);
     const keep = Math.exp(-d.m);
@@ -163,7 +164,7 @@ export class KernelCoefficients {
     if (this.st.jumpChannels.length === 0) hop[0] = scale;
     else for (let n = 0; n <= H; n++) hop[n] = scale * pois[n]!;
     const resetHops = this.st.jumpChannels.length && this.st.resets.length ? poissonQuantile(d.a, RHO_TAIL) : 0;
-    const reset = this.resetWeights(s, t, d, resetHops).map((r) => r.map((x) => x * keep));
+    const reset = this.resetWeights(s, t, d, resetHops, fromOrigin).map((r) => r.map((x) => x * keep));
     return { H, bound: this.boundFor(d, H), maskProb, keep, noReset, hop, reset, resetHops, totals: d };
   }
 
@@ -172,7 +173,7 @@ export class KernelCoefficients {
    * Proportional kernels: with E = Lu(t) - Lu(tau) and r = share_a / share_u,
    *   R_{g,n} = kappa_g r^n / (1 + r)^{n+1} P(Pois((1 + r) dLu) >= n + 1).
    */
-  private resetWeights(s: number, t: number, d: Totals, H: number): Float64Array[] {
+  private resetWeights(s: number, t: number, d: Totals, H: number, fromOrigin: boolean): Float64Array[] {
     const st = this.st;
     const groups = st.resets;
     if (groups.length === 0) return [];
@@ -180,14 +181,13 @@ export class KernelCoefficients {
     if (this.coProportional) {
       // Amounts of the interval per channel give the fixed ratios (equal to the shares when proportional).
       const L1 = this.lambdas(t);
-      const L0 = s > 0 ? this.lambdas(s) : new Float64Array(L1.length);
+      const L0 = fromOrigin ? new Float64Array(L1.length) : this.lambdas(s);
       return this.closedResetWeights(L1.map((x, c) => x - L0[c]!), d.u, H);
     }
     // Quadrature over the time of the last reset: composite 16-point Gauss-Legendre.
     const out = groups.map(() => new Float64Array(H + 1));
-    if (!(t > s)) return out;
-    const pieces = 64;
-    const h = (t - s) / pieces;
+    const pieces = t > s ? 64 : 0;
+    const h = (t - s) / 64;
     const Tt = this.totals(t);
     for (let p = 0; p < pieces; p++) {
       const a = s + p * h;
@@ -207,8 +207,8 @@ export class KernelCoefficients {
     // From the clean-data origin of a schedule that starts corrupted: a last reset in the prefix
     // before 0 (amounts Lambda_c(0), in fixed proportion there) survives (0, t] with probability
     // e^{-(Lu(t) - Lu(0))}, and its hop count adds the prefix's to Pois(La(t) - La(0)) (§1.6).
-    if (s === 0 && this.rates.Lambda0) {
-      const A0 = Float64Array.from(st.spec.channels, (_, c) => this.rates.Lambda0!(c));
+    if (fromOrigin) {
+      const A0 = this.lambdas(0);
       const sum = (cs: readonly number[]) => cs.reduce((a, c) => a + A0[c]!, 0);
       const u0 = sum(st.resetChannels);
       if (u0 > 0) {

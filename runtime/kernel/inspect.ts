@@ -88,7 +88,7 @@ export async function inspectGpu(rt: KernelRuntime, q: InspectRequest): Promise<
     H: co.H,
     truncationBound: co.bound,
     Hs: rt.transition(0, q.s, q.H).H,
-    Hst: rt.transition(q.s, q.t, q.H).H,
+    Hst: rt.transition(q.s, q.t, q.H, false).H,
     lambdas: Array.from(rt.co.lambdas(q.t)),
     row,
     column,

@@ -14,7 +14,6 @@ import { KernelRuntimeError } from './errors.ts';
 import { aliasTable, checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
 import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
 import { exprToWgsl, f32Literal, type ExprTarget } from '../../compiler/wgsl/expr.ts';
-import { evalExpr } from '../../compiler/expr/eval.ts';
 import { graphHash } from './knn.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
 import { ratesProgram, reverseProgram, reverseRowProgram } from '../../compiler/wgsl/reverse.ts';
@@ -190,9 +189,9 @@ export class KernelRuntime {
   // ---------------------------------------------------------------- host planning
 
   /** Coefficients of P_{s->t} with the spec's (or the given) hop truncation. */
-  transition(s: number, t: number, H?: number): TransitionCoefs {
+  transition(s: number, t: number, H?: number, fromOrigin = s <= 0): TransitionCoefs {
     if (H !== undefined && !(Number.isInteger(H) && H >= 0)) throw new KernelRuntimeError(`H must be a non-negative integer, got ${H}`);
-    return this.co.transition(s, t, H);
+    return this.co.transition(s, t, H, fromOrigin);
   }
 
   private slots(shape: BatchShape, s: ArrayLike<number> | null = null): SlotPlan {
@@ -601,8 +600,8 @@ export class KernelRuntime {
     const N = a.B * a.L;
     const sp = this.slots(a);
     const par = new Float32Array(sp.slots.length * 20);
-    // The amounts at 0 (the prefix of docs/math.md §1.6) as the reference reads them: the closed forms at t = 0.
-    const at0 = clock ? st.spec.channels.map((c) => (c.Lambda ? evalExpr(c.Lambda, { t: 0, params: st.params }) : 0)) : [];
+    // The amounts at 0: the prefix before 0 of a schedule that starts corrupted (docs/math.md §1.6).
+    const at0 = this.co.lambdas(0);
     const sumAt0 = (cs: readonly number[]) => cs.reduce((x, c) => x + at0[c]!, 0);
     sp.slots.forEach((sl, s) => {
       const co = sl.co;
@@ -702,7 +701,8 @@ export class KernelRuntime {
     const N = a.B * a.L;
     const V = this.V;
     if (a.s.length !== a.B) throw new KernelRuntimeError(`s has ${a.s.length} entries for B = ${a.B} sequences`);
-    const sp = planSlots(a.t, a.s, (s0, t) => this.transition(s0, t, a.H));
+    // P_{s->t} from time s itself (also when s = 0); b_s = p_hat^T q_s from the clean-data origin.
+    const sp = planSlots(a.t, a.s, (s0, t) => this.transition(s0, t, a.H, false));
     const coS = sp.slots.map((sl) => this.transition(0, sl.s, a.H));
     const mode = a.mode ?? 'sample';
     const [kx, ky] = seedWords(a.seed ?? 0);

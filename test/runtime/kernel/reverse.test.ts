@@ -3,6 +3,8 @@
 // (chi-square); and the tail: a token of probability 1e-6 among 50,000 is drawn at its rate.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { KernelSpec } from '../../../specs/types/kernel.ts';
+import { nonProportional } from '../../reference/helpers.ts';
 import { SHIPPED, gaussian, maxRelErr, pair, rng, vocab } from './setup.ts';
 import { binomialInterval, chiSquare } from './stats.ts';
 import { categoricalDrawsProgram, sumTree4 } from '../../../compiler/wgsl/categorical.ts';
@@ -28,7 +30,13 @@ function drawFrom(p: ArrayLike<number>, u: number): number {
   return k;
 }
 
-for (const [name, make] of Object.entries(SHIPPED)) {
+// The shipped kernels, and shares that change with t from t = 0 and from a corrupted start.
+const MIXTURE: Array<[string, () => KernelSpec]> = [
+  ...Object.entries(SHIPPED),
+  ['non-proportional', () => nonProportional()],
+  ['non-proportional, corrupted at 0', () => nonProportional(0.3)],
+];
+for (const [name, make] of MIXTURE) {
   test(`${name}: reverse-step mixture equals the reference`, async () => {
     const P = await pair(make(), v);
     const r = rng(40 + name.length);
@@ -42,7 +50,7 @@ for (const [name, make] of Object.entries(SHIPPED)) {
     for (let i = 0; i < N; i++) {
       const ref = P.ref.reverseMixture(softmax(logits.subarray(i * v.V, (i + 1) * v.V)), xt[i]!, ts[i]!, ss[i]!);
       const ew = maxRelErr(got.weights.subarray(4 * i, 4 * i + 4), ref.weights, 1e-9);
-      assert.ok(ew < TOL, `weights ${Array.from(got.weights.subarray(4 * i, 4 * i + 4))} vs ${Array.from(ref.weights)}`);
+      assert.ok(ew < TOL, `position ${i} (s = ${ss[i]}, t = ${ts[i]}): weights ${Array.from(got.weights.subarray(4 * i, 4 * i + 4))} vs ${Array.from(ref.weights)}`);
       if (ref.weights[1]! > 0) {
         const e = maxRelErr(got.walk.subarray(i * v.V, (i + 1) * v.V), ref.components[1]!.subarray(0, v.V), 1e-9);
         assert.ok(e < TOL, `walk component: relative error ${e}`);
