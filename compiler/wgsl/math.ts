@@ -30,20 +30,24 @@ fn dlmk_log1p(x: f32) -> f32 {
   if (x > -0.5 && x < 1.0) {
     let z = x / (2.0 + x);
     let z2 = z * z;
-    var acc = 1.0 / 21.0;
-    acc = acc * z2 + 1.0 / 19.0;
-    acc = acc * z2 + 1.0 / 17.0;
-    acc = acc * z2 + 1.0 / 15.0;
-    acc = acc * z2 + 1.0 / 13.0;
-    acc = acc * z2 + 1.0 / 11.0;
-    acc = acc * z2 + 1.0 / 9.0;
-    acc = acc * z2 + 1.0 / 7.0;
-    acc = acc * z2 + 1.0 / 5.0;
-    acc = acc * z2 + 1.0 / 3.0;
-    acc = acc * z2 + 1.0;
-    return 2.0 * z * acc;
+    return 2.0 * z * (dlmk_atanh_tail(z2) * z2 + 1.0);
   }
   return log(1.0 + x);
+}
+
+// atanh(z) / z - 1 over z^2 = 1/3 + z^2/5 + ... + z^18/21 (Horner): ten odd terms reach fp32
+// precision for |z| <= 1/3.
+fn dlmk_atanh_tail(z2: f32) -> f32 {
+  var acc = 1.0 / 21.0;
+  acc = acc * z2 + 1.0 / 19.0;
+  acc = acc * z2 + 1.0 / 17.0;
+  acc = acc * z2 + 1.0 / 15.0;
+  acc = acc * z2 + 1.0 / 13.0;
+  acc = acc * z2 + 1.0 / 11.0;
+  acc = acc * z2 + 1.0 / 9.0;
+  acc = acc * z2 + 1.0 / 7.0;
+  acc = acc * z2 + 1.0 / 5.0;
+  return acc * z2 + 1.0 / 3.0;
 }
 
 // log(x) with full relative precision near 1 (x - 1 is exact there).
@@ -89,17 +93,7 @@ fn dlmk_pow(x: f32, y: f32) -> f32 {
 fn dlmk_phi(d: f32) -> f32 {
   let z = d / (2.0 + d);
   let z2 = z * z;
-  var acc = 1.0 / 21.0;
-  acc = acc * z2 + 1.0 / 19.0;
-  acc = acc * z2 + 1.0 / 17.0;
-  acc = acc * z2 + 1.0 / 15.0;
-  acc = acc * z2 + 1.0 / 13.0;
-  acc = acc * z2 + 1.0 / 11.0;
-  acc = acc * z2 + 1.0 / 9.0;
-  acc = acc * z2 + 1.0 / 7.0;
-  acc = acc * z2 + 1.0 / 5.0;
-  acc = acc * z2 + 1.0 / 3.0;
-  let near = z * d - 2.0 * z * z2 * acc;
+  let near = z * d - 2.0 * z * z2 * dlmk_atanh_tail(z2);
   let far = d - log(1.0 + d);
   return select(far, near, d > -0.5 && d < 1.0);
 }

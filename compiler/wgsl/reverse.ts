@@ -14,6 +14,42 @@ import { mathModule } from './math.ts';
 import { program, wgslModule, type WgslProgram } from './module.ts';
 
 /**
+ * The end of both reverse-step kernels, from the weights w (stay, walk, reset, unmask) of position g:
+ * with d.mode = 1 the normalised weights and the walk and b_s laws (`mixture` declares `b` and `wk`
+ * for token y), else the component by pick_component and one categorical draw by descent over
+ * `value`, into outTok[out].
+ */
+function reverseTail(o: { W: number; mixture: string; value: (y: string) => string; out: string }): string {
+  return /* wgsl */ `  if (d.mode == 1u) {
+    let tot = w.x + w.y + w.z + w.w;
+    if (l == 0u) {
+      for (var k = 0u; k < 4u; k = k + 1u) { outMix[4u * g + k] = w[k] / tot; }
+    }
+    let base = 4u * d.act;
+    for (var y = l; y < d.V; y = y + W) {
+      ${o.mixture}
+      outMix[base + g * d.V + y] = wk;
+      outMix[base + d.act * d.V + g * d.V + y] = b / Sb;
+    }
+    return;
+  }
+  if (l != 0u) { return; }
+  let seq = g / d.R;
+  var st = stream_new(vec2<u32>(d.seed0, d.seed1), g - seq * d.R, seq, (${PURPOSE.reverse}u << 24u) | (d.stream & 0xffffffu));
+  let k = pick_component(w, stream_u(&st));
+  var x = z;
+  if (k == 0u) {
+    if (!real) { x = d.V; }
+  } else {
+    // Lanes, then the chosen lane's tokens, by binary descent (compiler/wgsl/categorical.ts).
+${descentWgsl(o.W, (a, b) => `lane_sum(k, ${a}, ${b})`, o.value)}
+    x = pick;
+  }
+  outTok[${o.out}] = x;
+}`;
+}
+
+/**
  * One workgroup per column. Bindings: 1 AP, 2 AD, 3 rhoS, 4 rhoT ([V, d.n] each), 5 colt, 6 xt (chunk
  * tokens), 7 rp (per slot: b_m, hop_0(s->t), 1 - e^{-dL_m}, 0), 8 out tokens (x_s at d.shift + row),
  * 9 out mixture (mode 1: weights [N, 4] then walk [N, V] then b [N, V], at rows d.nb + row of d.act = N).
@@ -80,35 +116,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     w = vec4<f32>(q.x, 0.0, 0.0, q.z * Sb);
   }
   let g = d.nb + row;
-  if (d.mode == 1u) {
-    let tot = w.x + w.y + w.z + w.w;
-    if (l == 0u) {
-      for (var k = 0u; k < 4u; k = k + 1u) { outMix[4u * g + k] = w[k] / tot; }
-    }
-    let base = 4u * d.act;
-    for (var y = l; y < d.V; y = y + W) {
-      let b = b_at(y, c, s);
+${reverseTail({
+  W,
+  mixture: `let b = b_at(y, c, s);
       var wk = 0.0;
-      if (real && Sw > 0.0) { wk = AD[y * d.C + c] * b / Sw; }
-      outMix[base + g * d.V + y] = wk;
-      outMix[base + d.act * d.V + g * d.V + y] = b / Sb;
-    }
-    return;
-  }
-  if (l != 0u) { return; }
-  let seq = g / d.R;
-  var st = stream_new(vec2<u32>(d.seed0, d.seed1), g - seq * d.R, seq, (${PURPOSE.reverse}u << 24u) | (d.stream & 0xffffffu));
-  let k = pick_component(w, stream_u(&st));
-  var x = z;
-  if (k == 0u) {
-    if (!real) { x = d.V; }
-  } else {
-    // Lanes, then the chosen lane's tokens, by binary descent (compiler/wgsl/categorical.ts).
-${descentWgsl(W, (a, b) => `lane_sum(k, ${a}, ${b})`, (y) => `val(k, ${y}, c, s)`)}
-    x = pick;
-  }
-  outTok[d.shift + row] = x;
-}
+      if (real && Sw > 0.0) { wk = AD[y * d.C + c] * b / Sw; }`,
+  value: (y) => `val(k, ${y}, c, s)`,
+  out: 'd.shift + row',
+})}
 `;
   return program('reverse', [W], dimsModule, mathModule, categoricalModule, wgslModule('reverse_main', code));
 }
@@ -193,31 +208,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let y = z;
     w = vec4<f32>(q.y * b_at(z), 0.0, (${rho('rT')}) * Sb, 0.0);
   }
-  if (d.mode == 1u) {
-    let tot = w.x + w.y + w.z + w.w;
-    if (l == 0u) {
-      for (var k = 0u; k < 4u; k = k + 1u) { outMix[4u * g + k] = w[k] / tot; }
-    }
-    let base = 4u * d.act;
-    for (var y = l; y < d.V; y = y + W) {
-      outMix[base + g * d.V + y] = 0.0;
-      outMix[base + d.act * d.V + g * d.V + y] = b_at(y) / Sb;
-    }
-    return;
-  }
-  if (l != 0u) { return; }
-  let seq = g / d.R;
-  var st = stream_new(vec2<u32>(d.seed0, d.seed1), g - seq * d.R, seq, (${PURPOSE.reverse}u << 24u) | (d.stream & 0xffffffu));
-  let k = pick_component(w, stream_u(&st));
-  var x = z;
-  if (k == 0u) {
-    if (!real) { x = d.V; }
-  } else {
-${descentWgsl(W, (a, b) => `lane_sum(k, ${a}, ${b})`, (y) => `b_at(${y})`)}
-    x = pick;
-  }
-  outTok[g] = x;
-}
+${reverseTail({ W, mixture: 'let b = b_at(y);\n      let wk = 0.0;', value: (y) => `b_at(${y})`, out: 'g' })}
 `;
   return program(`reverse_row_${groups}`, [W], dimsModule, mathModule, categoricalModule, wgslModule(`reverse_row_main_${groups}`, code));
 }

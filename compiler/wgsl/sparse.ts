@@ -77,6 +77,16 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   return program('sparse_expand', [64], dimsModule, wgslModule('sparse_expand_main', code));
 }
 
+// One lane per entry i of column c's list F_n (n = d.n): lanes past the list's length return; y is the entry.
+const LIST_ENTRY = /* wgsl */ `@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let i = g.x;
+  let c = g.y;
+  if (c >= d.act) { return; }
+  let cur = d.n * d.C + c;
+  if (i >= counts[cur]) { return; }
+  let y = lists[cur * d.R + i];`;
+
 /**
  * X_n on F_n by pulling along the pull CSR from X_{n-1}, and Acc += hw[n, c] X_n there.
  * Bindings: 1 pull rowPtr, 2 pull col, 3 pull w, 4 hw, 5 lists, 6 counts, 7 X_{n-1}, 8 X_n, 9 Acc.
@@ -94,14 +104,7 @@ export function sparsePullProgram(): WgslProgram {
 @group(0) @binding(8) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(9) var<storage, read_write> Acc: array<f32>;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let i = g.x;
-  let c = g.y;
-  if (c >= d.act) { return; }
-  let cur = d.n * d.C + c;
-  if (i >= counts[cur]) { return; }
-  let y = lists[cur * d.R + i];
+${LIST_ENTRY}
   var s = 0.0;
   for (var j = rowPtr[y]; j < rowPtr[y + 1u]; j = j + 1u) { s = s + wt[j] * X[colIdx[j] * d.C + c]; }
   let o = y * d.C + c;
@@ -119,14 +122,8 @@ export function sparseClearProgram(): WgslProgram {
 @group(0) @binding(2) var<storage, read> counts: array<u32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let i = g.x;
-  let c = g.y;
-  if (c >= d.act) { return; }
-  let cur = d.n * d.C + c;
-  if (i >= counts[cur]) { return; }
-  Y[lists[cur * d.R + i] * d.C + c] = 0.0;
+${LIST_ENTRY}
+  Y[y * d.C + c] = 0.0;
 }
 `;
   return program('sparse_clear', [64], dimsModule, wgslModule('sparse_clear_main', code));
