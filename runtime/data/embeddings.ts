@@ -5,6 +5,8 @@
 // Errors are EmbeddingsError values naming the file and what is wrong with it.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { decodeSafetensors, type SafetensorsFile } from '../io/safetensors.ts';
+import { CheckpointError } from '../io/errors.ts';
 
 export interface Embeddings {
   V: number;
@@ -105,80 +107,25 @@ export function parseNpy(buf: Uint8Array, file = '<npy>'): Embeddings {
   return { V, d, data, dtype: size === 4 ? 'float32' : 'float64', source: file };
 }
 
-interface SafeEntry {
-  dtype: string;
-  shape: number[];
-  data_offsets: [number, number];
-}
-
 export function parseSafetensors(buf: Uint8Array, file = '<safetensors>', tensor?: string): Embeddings {
-  if (buf.length < 8) throw new EmbeddingsError(file, 'not a safetensors file (shorter than its 8-byte header length)');
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const n = Number(view.getBigUint64(0, true));
-  if (n > buf.length - 8) throw new EmbeddingsError(file, `not a safetensors file (header length ${n} exceeds the file)`);
-  let header: Record<string, unknown>;
+  let f: SafetensorsFile;
   try {
-    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + n))) as Record<string, unknown>;
+    f = decodeSafetensors(buf, file);
   } catch (err) {
-    throw new EmbeddingsError(file, `the safetensors header is not valid JSON (${(err as Error).message})`);
+    if (err instanceof CheckpointError) throw new EmbeddingsError(file, `${err.tensor !== undefined ? `tensor '${err.tensor}': ` : ''}${err.reason}`);
+    throw err;
   }
-  const entries = Object.entries(header).filter(([k]) => k !== '__metadata__') as Array<[string, SafeEntry]>;
+  const list = f.names.map((k) => `${k} [${f.entries.get(k)!.shape.join(', ')}]`).join(', ');
   let name = tensor;
   if (name === undefined) {
-    const twoD = entries.filter(([, e]) => Array.isArray(e?.shape) && e.shape.length === 2).map(([k]) => k);
-    if (twoD.length !== 1) {
-      const list = entries.map(([k, e]) => `${k} [${e?.shape?.join(', ')}]`).join(', ');
-      throw new EmbeddingsError(file, `${twoD.length === 0 ? 'no' : 'several'} 2-D tensors; pick one with --tensor NAME (tensors: ${list || 'none'})`);
-    }
+    const twoD = f.names.filter((k) => f.entries.get(k)!.shape.length === 2);
+    if (twoD.length !== 1) throw new EmbeddingsError(file, `${twoD.length === 0 ? 'no' : 'several'} 2-D tensors; pick one with --tensor NAME (tensors: ${list || 'none'})`);
     name = twoD[0]!;
   }
-  const e = header[name] as SafeEntry | undefined;
-  if (!e || name === '__metadata__') {
-    throw new EmbeddingsError(file, `no tensor named '${name}' (tensors: ${entries.map(([k]) => k).join(', ') || 'none'})`);
-  }
-  if (!Array.isArray(e.shape) || e.shape.length !== 2) throw new EmbeddingsError(file, `tensor '${name}' has shape [${e.shape?.join(', ')}], expected [V, d]`);
+  const e = f.entries.get(name);
+  if (!e) throw new EmbeddingsError(file, `no tensor named '${name}' (tensors: ${f.names.join(', ') || 'none'})`);
+  if (e.shape.length !== 2) throw new EmbeddingsError(file, `tensor '${name}' has shape [${e.shape.join(', ')}], expected [V, d]`);
   const [V, d] = e.shape as [number, number];
-  const sizes: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2 };
-  const size = sizes[e.dtype];
-  if (!size) throw new EmbeddingsError(file, `tensor '${name}' has dtype ${e.dtype}; supported: F32, F64, F16, BF16`);
-  const [b0, b1] = e.data_offsets;
-  const start = 8 + n + b0;
-  if (b1 - b0 !== V * d * size || 8 + n + b1 > buf.length) {
-    throw new EmbeddingsError(file, `tensor '${name}': data offsets [${b0}, ${b1}) do not hold ${V} x ${d} ${e.dtype} values`);
-  }
-  const count = V * d;
-  let data: Float32Array | Float64Array;
-  let dtype: Embeddings['dtype'];
-  if (e.dtype === 'F64') {
-    data = new Float64Array(count);
-    for (let i = 0; i < count; i++) data[i] = view.getFloat64(start + 8 * i, true);
-    dtype = 'float64';
-  } else {
-    data = new Float32Array(count);
-    if (e.dtype === 'F32') {
-      for (let i = 0; i < count; i++) data[i] = view.getFloat32(start + 4 * i, true);
-      dtype = 'float32';
-    } else if (e.dtype === 'BF16') {
-      const u = new Uint32Array(1);
-      const f = new Float32Array(u.buffer);
-      for (let i = 0; i < count; i++) {
-        u[0] = view.getUint16(start + 2 * i, true) << 16;
-        data[i] = f[0]!;
-      }
-      dtype = 'bfloat16';
-    } else {
-      for (let i = 0; i < count; i++) data[i] = halfToFloat(view.getUint16(start + 2 * i, true));
-      dtype = 'float16';
-    }
-  }
-  return { V, d, data, dtype, source: `${file}#${name}` };
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
+  const dtypes = { F32: 'float32', F64: 'float64', F16: 'float16', BF16: 'bfloat16' } as const;
+  return { V, d, data: e.dtype === 'F64' ? f.tensor64(name) : f.tensor(name), dtype: dtypes[e.dtype], source: `${file}#${name}` };
 }

@@ -81,13 +81,16 @@ export interface SafetensorsFile {
   readonly entries: ReadonlyMap<string, TensorEntry>;
   /** Reads one tensor as f32 (a copy). */
   tensor(name: string): Float32Array;
+  /** Reads one tensor as f64 (a copy): F64 at full precision, the others converted exactly. */
+  tensor64(name: string): Float64Array;
 }
 
 function isNonNegInt(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
 
-function f16ToF32(h: number): number {
+/** An IEEE half (its 16 bits) as a number. */
+export function f16ToF32(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const m = h & 0x3ff;
@@ -172,35 +175,44 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
     throw new CheckpointError(file, `size mismatch: the tensors end at byte ${cursor} of the data section, but the file has ${dataBytes} data bytes`);
   }
   const base = 8 + N;
+  const entry = (name: string): TensorEntry => {
+    const e = entries.get(name);
+    if (!e) throw new CheckpointError(file, 'is not in the file', name);
+    return e;
+  };
+  const read = <T extends Float32Array | Float64Array>(e: TensorEntry, out: T): T => {
+    const at = base + e.begin;
+    const bf = new DataView(new ArrayBuffer(4));
+    for (let i = 0; i < out.length; i++) {
+      switch (e.dtype) {
+        case 'F32': out[i] = view.getFloat32(at + 4 * i, true); break;
+        case 'F64': out[i] = view.getFloat64(at + 8 * i, true); break;
+        case 'F16': out[i] = f16ToF32(view.getUint16(at + 2 * i, true)); break;
+        case 'BF16':
+          bf.setUint32(0, (view.getUint16(at + 2 * i, true) << 16) >>> 0);
+          out[i] = bf.getFloat32(0);
+          break;
+      }
+    }
+    return out;
+  };
   return {
     metadata,
     names,
     entries,
     tensor(name: string): Float32Array {
-      const e = entries.get(name);
-      if (!e) throw new CheckpointError(file, 'is not in the file', name);
-      const count = numelOf(e.shape);
+      const e = entry(name);
       const at = base + e.begin;
-      const out = new Float32Array(count);
       if (e.dtype === 'F32' && LE) {
-        new Uint8Array(out.buffer).set(bytes.subarray(at, at + 4 * count));
+        const out = new Float32Array(numelOf(e.shape));
+        new Uint8Array(out.buffer).set(bytes.subarray(at, at + 4 * out.length));
         return out;
       }
-      for (let i = 0; i < count; i++) {
-        switch (e.dtype) {
-          case 'F32': out[i] = view.getFloat32(at + 4 * i, true); break;
-          case 'F64': out[i] = view.getFloat64(at + 8 * i, true); break;
-          case 'F16': out[i] = f16ToF32(view.getUint16(at + 2 * i, true)); break;
-          case 'BF16': {
-            const w = view.getUint16(at + 2 * i, true) << 16;
-            const tmp = new DataView(new ArrayBuffer(4));
-            tmp.setUint32(0, w >>> 0);
-            out[i] = tmp.getFloat32(0);
-            break;
-          }
-        }
-      }
-      return out;
+      return read(e, new Float32Array(numelOf(e.shape)));
+    },
+    tensor64(name: string): Float64Array {
+      const e = entry(name);
+      return read(e, new Float64Array(numelOf(e.shape)));
     },
   };
 }

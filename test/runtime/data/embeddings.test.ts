@@ -1,5 +1,5 @@
 // Embedding files: .json, .npy (float32/float64, either byte order) and .safetensors (named tensor
-// or the only 2-D one; F32/F16), and a clear error for each way a file can be wrong.
+// or the only 2-D one; F32/F64/F16/BF16), and a clear error for each way a file can be wrong.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -41,6 +41,35 @@ test('safetensors: a named tensor, F16, and the choice when several are 2-D', ()
   throwsWith(() => loadEmbeddings(join(dir, 'two.safetensors')), 'several 2-D tensors; pick one with --tensor NAME (tensors: emb [4, 3], half [2, 2])');
   throwsWith(() => loadEmbeddings(join(dir, 'one.safetensors'), { tensor: 'bias' }), "tensor 'bias' has shape [3], expected [V, d]");
   throwsWith(() => loadEmbeddings(join(dir, 'one.safetensors'), { tensor: 'nope' }), "no tensor named 'nope' (tensors: emb, bias)");
+});
+
+test('safetensors: F64 and BF16 tensors keep their values (F64 at full precision)', () => {
+  const x = [0.1 + 1e-12, -3.25, 1 / 3, 2 ** -40, 7, -0.5];
+  const bf = [1, -2, 0.5, 3];
+  const header = JSON.stringify({
+    w: { dtype: 'F64', shape: [3, 2], data_offsets: [0, 48] },
+    b: { dtype: 'BF16', shape: [2, 2], data_offsets: [48, 56] },
+  });
+  const buf = new Uint8Array(8 + header.length + 56);
+  const view = new DataView(buf.buffer);
+  view.setBigUint64(0, BigInt(header.length), true);
+  buf.set(new TextEncoder().encode(header), 8);
+  const base = 8 + header.length;
+  x.forEach((v, i) => view.setFloat64(base + 8 * i, v, true));
+  // bfloat16: the top 16 bits of the float32 (exact for these values).
+  bf.forEach((v, i) => {
+    const f = new DataView(new ArrayBuffer(4));
+    f.setFloat32(0, v);
+    view.setUint16(base + 48 + 2 * i, f.getUint32(0) >>> 16, true);
+  });
+  const p = join(mkdtempSync(join(tmpdir(), 'dlmk-emb-')), 'f64.safetensors');
+  writeFileSync(p, buf);
+  const e = loadEmbeddings(p, { tensor: 'w' });
+  assert.equal([e.V, e.d, e.dtype], [3, 2, 'float64']);
+  assert.instance(e.data, Float64Array);
+  assert.equal(Array.from(e.data), x);
+  const h = loadEmbeddings(p, { tensor: 'b' });
+  assert.equal([h.dtype, Array.from(h.data)], ['bfloat16', bf]);
 });
 
 test('npy files in the wrong layout or type', () => {
