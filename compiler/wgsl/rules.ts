@@ -132,7 +132,7 @@ ${hoisted.map((r, h) => `  hoist[(${h}u * d.act + seq) * d.V + v] = ${exprToWgsl
  * 3 prev (scratch, C x V), 4 counts (u32 [B, V]), 5 ts (vec2 (t, s) per sequence), 6 prm, 7 hoist
  * (rulesSeqProgram's output, when `hoist`), 8 cand (u32 scratch, C x 2V, for top-k and
  * top-p), then rowPtr and col of each graph (from binding 9). Dims: V, C = rows,
- * n = L (rows per sequence), R = first sequence, act = number of sequences, f0 = step.
+ * n = L (rows per sequence), R = the window's first row, act = number of sequences, f0 = step.
  *
  * One subgroup per row (W = the adapter's subgroup size; W = 1 without subgroups): lane l owns the
  * tokens l, l + W, ...; reductions and the radix histograms are subgroupAdd / subgroupMax, the tie
@@ -251,7 +251,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (row >= d.C) { return; }
   lane = li;
   let l = li;
-  let seq = d.R + row / d.n;
+  let seq = (d.R + row) / d.n;
   let T = ts[seq];
   let ob = d.nb + row * d.V;
   cur_row = row;

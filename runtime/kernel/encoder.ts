@@ -6,6 +6,7 @@
 import type { Gpu } from '../gpu/index.ts';
 import { ShaderCompileError } from '../gpu/index.ts';
 import { profilingEnabled } from '../gpu/profiler.ts';
+import type { BufferRange } from '../gpu/window.ts';
 import { DIMS, type DimsValues } from '../../compiler/wgsl/dims.ts';
 import { uniformSize } from '../../compiler/wgsl/layout.ts';
 import type { WgslProgram } from '../../compiler/wgsl/module.ts';
@@ -15,11 +16,6 @@ const COPY_SRC = 0x04;
 const COPY_DST = 0x08;
 const UNIFORM = 0x40;
 
-export interface BufferRange {
-  readonly buffer: GPUBuffer;
-  readonly offset: number;
-  readonly size: number;
-}
 export type Binding = GPUBuffer | BufferRange;
 
 /** The bind group layout a shader declares (every declared binding, used or not), from its text. */
@@ -186,15 +182,3 @@ export function rowGrid(xGroups: number, rows: number, wy: number, limit = 65535
   return [xGroups, Math.ceil(groups / z), z];
 }
 
-/** The aligned binding window holding elements [elem, elem + count) of 4-byte elements, and the element shift inside it. */
-export function windowOf(gpu: Gpu, buffer: GPUBuffer, elem: number, count: number): { range: BufferRange; shift: number } {
-  const align = gpu.limits.minStorageBufferOffsetAlignment;
-  const start = elem * 4;
-  const offset = Math.floor(start / align) * align;
-  const end = Math.min(buffer.size, Math.ceil(((elem + Math.max(1, count)) * 4) / 4) * 4);
-  const size = Math.ceil((end - offset) / 4) * 4;
-  if (size > gpu.limits.maxStorageBufferBindingSize) {
-    throw new RangeError(`a window of ${size} bytes exceeds the device's ${gpu.limits.maxStorageBufferBindingSize}-byte binding limit`);
-  }
-  return { range: { buffer, offset, size }, shift: (start - offset) / 4 };
-}

@@ -9,7 +9,8 @@ import { hopProgram } from '../../compiler/wgsl/hop.ts';
 import { initProgram, rhoProgram, rowStatsProgram, writeRowsProgram } from '../../compiler/wgsl/columns.ts';
 import type { WgslProgram } from '../../compiler/wgsl/module.ts';
 import { KernelCoefficients, exprRates, poissonQuantile, type RateSource, type TransitionCoefs } from './coefficients.ts';
-import { KernelPipelines, KernelRecording, emptyBuffer, rowGrid, tableBuffer, windowOf, type Binding } from './encoder.ts';
+import { KernelPipelines, KernelRecording, emptyBuffer, rowGrid, tableBuffer, type Binding } from './encoder.ts';
+import { maxBindingBytes, runsOf, windowOf } from '../gpu/window.ts';
 import { KernelRuntimeError } from './errors.ts';
 import { aliasTable, checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
 import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
@@ -151,7 +152,7 @@ export class KernelRuntime {
     this.p0 = inputs.unigram ? resolveDist({ kind: 'unigram' }, V, inputs) : new Float64Array(V).fill(1 / V);
     const budget = inputs.memoryBudget ?? 512 * 2 ** 20;
     const perColumn = 8 * V * 4;
-    const byBinding = Math.floor(gpu.limits.maxStorageBufferBindingSize / (V * 4));
+    const byBinding = Math.floor(maxBindingBytes(gpu) / (V * 4));
     // A hop gathers rows of one column-layout matrix at random: keep the matrix within a cache
     // (a few MiB of a CPU's L2/L3 on a software adapter, a share of a GPU's L2) so gathers hit it.
     const cache = Number(process.env['DLMK_KERNEL_CACHE_BYTES'] ?? inputs.cacheBytes ?? (gpu.isSoftware ? 4 : 24) * 2 ** 20);
@@ -532,9 +533,7 @@ export class KernelRuntime {
     const rwBuf = tableBuffer(this.gpu, rw);
     const out = this.ws.get('elboOut', 4 * N * 4);
     const rec = new KernelRecording(this.gpu, this.pipes);
-    const maxRows = this.rowsPerWindow();
-    for (let r0 = 0; r0 < N; r0 += maxRows) {
-      const n = Math.min(maxRows, N - r0);
+    for (const [r0, n] of runsOf(this.gpu, N, V)) {
       const lw = windowOf(this.gpu, a.logits, r0 * V, n * V);
       const gw = windowOf(this.gpu, a.dlogits, r0 * V, n * V);
       rec.dispatch(
@@ -566,11 +565,7 @@ export class KernelRuntime {
     return { subgroups: W >= 1 && W <= 128 && process.env['DLMK_NO_SUBGROUPS'] !== '1', W };
   }
 
-  /** Rows of V floats that one storage binding holds (less one for the window's alignment). */
-  private rowsPerWindow(multipleOf = 1): number {
-    const rows = Math.floor(this.gpu.limits.maxStorageBufferBindingSize / (this.V * 4)) - 1;
-    return Math.max(multipleOf, Math.floor(rows / multipleOf) * multipleOf);
-  }
+
 
   // ---------------------------------------------------------------- forward corruption
 
@@ -719,9 +714,7 @@ export class KernelRuntime {
       const dummy = this.ws.get('dummy', 16);
       const rec = new KernelRecording(this.gpu, this.pipes);
       const prog = this.prog(`reverse_row/${this.resetDists.length}`, () => reverseRowProgram(this.colW, this.resetDists.length));
-      const maxRows = this.rowsPerWindow();
-      for (let r0 = 0; r0 < N; r0 += maxRows) {
-        const n = Math.min(maxRows, N - r0);
+      for (const [r0, n] of runsOf(this.gpu, N, V)) {
         const lw = windowOf(this.gpu, a.logits, r0 * V, n * V);
         rec.dispatch(
           prog,
@@ -1058,7 +1051,7 @@ export class KernelRuntime {
     // Sequence-level logit rules (counts and their graph aggregates only) are evaluated once per
     // sequence when their [rules, B, V] table fits one binding.
     const nh = rules.filter(sequenceLevel).length;
-    const hoist = nh > 0 && nh * a.B * V * 4 <= this.gpu.limits.maxStorageBufferBindingSize;
+    const hoist = nh > 0 && nh * a.B * V * 4 <= maxBindingBytes(this.gpu);
     const prog = this.prog(`rules/${subgroups ? sgW : 0}/${hoist}`, () => rulesProgram({ rules, params: names, graphs, W: sgW, subgroups, hoist }));
     const counts = this.ws.get('counts', a.B * V * 4);
     enc.clearBuffer(counts, 0, a.B * V * 4);
@@ -1084,21 +1077,17 @@ export class KernelRuntime {
         [Math.ceil(V / 64), a.B],
       );
     }
-    // Rows in windows that fit one binding (whole sequences, so counts stay per sequence).
-    // top-k / top-p keep candidate lists of 2V indices per row.
+    // Rows in windows whose scratch fits one binding (top-k / top-p keep candidate lists of 2V
+    // indices per row); a window may start inside a sequence (the kernel finds each row's sequence).
     const select = rules.some((r) => r.kind === 'top_k' || r.kind === 'top_p');
-    const maxRows = Math.max(a.L, Math.floor(this.gpu.limits.maxStorageBufferBindingSize / (V * 4 * (select ? 2 : 1)) / a.L) * a.L - a.L);
-    for (let r0 = 0; r0 < N; r0 += maxRows) {
-      const n = Math.min(maxRows, N - r0);
+    for (const [r0, n] of runsOf(this.gpu, N, V * (select ? 2 : 1))) {
       const iw = windowOf(this.gpu, a.logits, r0 * V, n * V);
       const ow = windowOf(this.gpu, a.out, r0 * V, n * V);
       const prev = this.ws.get('rulesPrev', n * V * 4);
       const cand = select ? this.ws.get('rulesCand', 2 * n * V * 4) : this.ws.get('dummy', 16);
-      // Sequence of the window's first row: counts and times are indexed from it.
-      const seq0 = r0 / a.L;
       rec.dispatch(
         prog,
-        { V, C: n, n: a.L, R: seq0, act: a.B, shift: iw.shift, nb: ow.shift, f0: a.step ?? 0 },
+        { V, C: n, n: a.L, R: r0, act: a.B, shift: iw.shift, nb: ow.shift, f0: a.step ?? 0 },
         [iw.range, ow.range, prev, counts, tsBuf, prmBuf, hoisted, cand, ...gb],
         linearGrid(n, 1),
       );
