@@ -368,6 +368,17 @@ export class KernelRuntime {
     return n - 1;
   }
 
+  /** A chunk's column table and hop weights, its logits window, and softmax statistics of its columns (rowstats, into `rec`). */
+  private chunkStart(rec: KernelRecording, ch: Chunk, logits: GPUBuffer): { colt: GPUBuffer; hw: GPUBuffer; lw: ReturnType<typeof windowOf>; stats: GPUBuffer } {
+    const { V } = this;
+    const colt = tableBuffer(this.gpu, ch.colt);
+    const hw = tableBuffer(this.gpu, ch.hw);
+    const lw = windowOf(this.gpu, logits, ch.p0 * V, ch.n * V);
+    const stats = this.ws.get('stats', ch.C * 8);
+    rec.dispatch(this.prog('rowstats', () => rowStatsProgram(this.colW)), { V, C: ch.C, shift: lw.shift }, [lw.range, colt, stats], [ch.C]);
+    return { colt, hw, lw, stats };
+  }
+
   /** Copies tokens [p0, p0 + n) of `src` (u32) into a chunk buffer. */
   private chunkTokens(enc: GPUCommandEncoder, name: string, src: GPUBuffer, ch: Chunk): GPUBuffer {
     const buf = this.ws.get(name, ch.C * 4);
@@ -453,11 +464,7 @@ export class KernelRuntime {
       const C = ch.C;
       const x0 = this.chunkTokens(enc, 'tokA', a.x0, ch);
       const xt = this.chunkTokens(enc, 'tokB', a.xt, ch);
-      const colt = tableBuffer(this.gpu, ch.colt);
-      const hw = tableBuffer(this.gpu, ch.hw);
-      const lw = windowOf(this.gpu, a.logits, ch.p0 * V, ch.n * V);
-      const stats = this.ws.get('stats', C * 8);
-      rec.dispatch(this.prog('rowstats', () => rowStatsProgram(this.colW)), { V, C, shift: lw.shift }, [lw.range, colt, stats], [C]);
+      const { colt, hw, lw, stats } = this.chunkStart(rec, ch, a.logits);
       const [Phat, P1, P2, AP, D0, D1, D2, AD] = ['Phat', 'P1', 'P2', 'AP', 'D0', 'D1', 'D2', 'AD'].map((n) => this.mat(n, C)) as [
         GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer,
       ];
@@ -742,12 +749,8 @@ export class KernelRuntime {
       const rec = new KernelRecording(this.gpu, this.pipes);
       const C = ch.C;
       const xt = this.chunkTokens(enc, 'tokB', a.xt, ch);
-      const colt = tableBuffer(this.gpu, ch.colt);
-      const hw = tableBuffer(this.gpu, ch.hw);
+      const { colt, hw, lw, stats } = this.chunkStart(rec, ch, a.logits);
       const hw2 = tableBuffer(this.gpu, ch.second!.hw);
-      const lw = windowOf(this.gpu, a.logits, ch.p0 * V, ch.n * V);
-      const stats = this.ws.get('stats', C * 8);
-      rec.dispatch(this.prog('rowstats', () => rowStatsProgram(this.colW)), { V, C, shift: lw.shift }, [lw.range, colt, stats], [C]);
       const [Phat, P1, P2, AP, D0, D1, D2, AD] = ['Phat', 'P1', 'P2', 'AP', 'D0', 'D1', 'D2', 'AD'].map((n) => this.mat(n, C)) as [
         GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer,
       ];
@@ -818,11 +821,7 @@ export class KernelRuntime {
       const rec = new KernelRecording(this.gpu, this.pipes);
       const C = ch.C;
       const xt = this.chunkTokens(enc, 'tokB', a.xt, ch);
-      const colt = tableBuffer(this.gpu, ch.colt);
-      const hw = tableBuffer(this.gpu, ch.hw);
-      const lw = windowOf(this.gpu, a.logits, ch.p0 * V, ch.n * V);
-      const stats = this.ws.get('stats', C * 8);
-      rec.dispatch(this.prog('rowstats', () => rowStatsProgram(this.colW)), { V, C, shift: lw.shift }, [lw.range, colt, stats], [C]);
+      const { colt, hw, lw, stats } = this.chunkStart(rec, ch, a.logits);
       const [Phat, P1, P2, AP] = ['Phat', 'P1', 'P2', 'AP'].map((n) => this.mat(n, C)) as [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
       const wx = this.wx(C / 4);
       rec.dispatch(

@@ -6,19 +6,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KernelSpec } from '../../../specs/types/kernel.ts';
 import { nonProportional } from '../../reference/helpers.ts';
-import { SHIPPED, gaussian, pair, rng, vocab } from './setup.ts';
+import { SHIPPED, drawFrom, gaussian, pair, rng, vocab } from './setup.ts';
 
 const v = vocab(32, 4);
 const TOL = 1e-4;
-
-function drawFrom(p: ArrayLike<number>, u: number): number {
-  let k = 0;
-  while (k < p.length - 1 && u > p[k]!) {
-    u -= p[k]!;
-    k++;
-  }
-  return k;
-}
 
 // Kernels without a jump channel take the row-layout path (one subgroup per position); the
 // one-lane variant (adapters without subgroups) is checked for them too. Shares that change with t

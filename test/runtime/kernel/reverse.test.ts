@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KernelSpec } from '../../../specs/types/kernel.ts';
 import { nonProportional } from '../../reference/helpers.ts';
-import { SHIPPED, gaussian, maxRelErr, pair, rng, vocab } from './setup.ts';
+import { SHIPPED, drawFrom, gaussian, maxRelErr, pair, rng, vocab } from './setup.ts';
 import { binomialInterval, chiSquare } from './stats.ts';
 import { categoricalDrawsProgram, sumTree4 } from '../../../compiler/wgsl/categorical.ts';
 import { KernelPipelines, KernelRecording, tableBuffer, emptyBuffer } from '../../../runtime/kernel/encoder.ts';
@@ -19,15 +19,6 @@ function softmax(l: ArrayLike<number>): Float64Array {
   const p = Float64Array.from(l, (x) => Math.exp(x - mx));
   const z = p.reduce((a, b) => a + b, 0);
   return p.map((x) => x / z);
-}
-
-function drawFrom(p: ArrayLike<number>, u: number): number {
-  let k = 0;
-  while (k < p.length - 1 && u > p[k]!) {
-    u -= p[k]!;
-    k++;
-  }
-  return k;
 }
 
 // The shipped kernels, and shares that change with t from t = 0 and from a corrupted start.

@@ -60,6 +60,16 @@ export async function pair(spec: KernelSpec, v: Vocab): Promise<Pair> {
 }
 
 /** Largest |got - want| / (|want| + floor) over the entries. */
+/** The index that a uniform u picks from the law p by inversion (the last one if rounding runs past the end). */
+export function drawFrom(p: ArrayLike<number>, u: number): number {
+  let k = 0;
+  while (k < p.length - 1 && u > p[k]!) {
+    u -= p[k]!;
+    k++;
+  }
+  return k;
+}
+
 export function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>, floor = 0): number {
   let m = 0;
   for (let i = 0; i < want.length; i++) {

@@ -4,7 +4,7 @@
 // own all-dense path (sparseHops: false) to float32 rounding.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SHIPPED, gaussian, maxRelErr, pair, rng, vocab, type Pair } from './setup.ts';
+import { SHIPPED, drawFrom, gaussian, maxRelErr, pair, rng, vocab, type Pair } from './setup.ts';
 import { makeReferenceKernel } from '../../../reference/kernel/index.ts';
 import { createKernelRuntime } from '../../../runtime/kernel/index.ts';
 import { getGpu } from '../../../runtime/gpu/index.ts';
@@ -52,13 +52,7 @@ test('ELBO and reverse mixture: sparse first hops equal the all-dense path', asy
   const N = B * L;
   const ts = [0.95, 0.6, 0.2];
   const x0 = Array.from({ length: N }, () => Math.floor(r() * v.V));
-  const xt = x0.map((x, i) => {
-    const row = S.ref.row(ts[Math.floor(i / L)]!, x);
-    let u = r();
-    let k = 0;
-    while (k < row.length - 1 && u > row[k]!) u -= row[k++]!;
-    return k;
-  });
+  const xt = x0.map((x, i) => drawFrom(S.ref.row(ts[Math.floor(i / L)]!, x), r()));
   const logits = Float32Array.from({ length: N * v.V }, () => 2 * gaussian(r));
   const tPos = x0.map((_, i) => ts[Math.floor(i / L)]!);
   const a = await S.rt.elbo(logits, x0, xt, tPos);
