@@ -103,6 +103,8 @@ const FLD_COUNT = /* wgsl */ `fn fld_count(fi: f32) -> f32 {
 export function rulesSeqProgram(o: RulesOptions): WgslProgram {
   const env = exprEnv(o, 5);
   const hoisted = o.rules.filter(sequenceLevel) as Array<Extract<Rule, { kind: 'logit' }>>;
+  // Compiling the expressions first fills env.aggFns with the aggregate functions they call.
+  const stores = hoisted.map((r, h) => `  hoist[(${h}u * d.act + seq) * d.V + v] = ${exprToWgsl(r.expr, env.target(true))};`).join('\n');
   const code = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> counts: array<u32>;
 @group(0) @binding(2) var<storage, read> ts: array<vec2<f32>>;
@@ -112,7 +114,7 @@ ${env.graphBinds}
 
 var<private> cur_seq: u32;
 ${FLD_COUNT}
-${'${AGGS}'}
+${[...env.aggFns.values()].join('\n')}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -121,10 +123,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (v >= d.V || seq >= d.act) { return; }
   cur_seq = seq;
   let T = ts[seq];
-${hoisted.map((r, h) => `  hoist[(${h}u * d.act + seq) * d.V + v] = ${exprToWgsl(r.expr, env.target(true))};`).join('\n')}
+${stores}
 }
 `;
-  return program('rules_seq', [64], dimsModule, wgslModule('rules_seq_main', code.replace('${AGGS}', [...env.aggFns.values()].join('\n'))));
+  return program('rules_seq', [64], dimsModule, wgslModule('rules_seq_main', code));
 }
 
 /**

@@ -10,7 +10,7 @@ import { initProgram, rhoProgram, rowStatsProgram, writeRowsProgram } from '../.
 import type { WgslProgram } from '../../compiler/wgsl/module.ts';
 import { KernelCoefficients, exprRates, poissonQuantile, type RateSource, type TransitionCoefs } from './coefficients.ts';
 import { KernelPipelines, KernelRecording, emptyBuffer, rowGrid, tableBuffer, type Binding } from './encoder.ts';
-import { maxBindingBytes, runsOf, windowOf } from '../gpu/window.ts';
+import { maxBindingBytes, runsOf, windowOf, type Window } from '../gpu/window.ts';
 import { KernelRuntimeError } from './errors.ts';
 import { aliasTable, checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
 import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
@@ -106,9 +106,10 @@ export class KernelRuntime {
     this.tabulated = inputs.rates !== undefined;
     this.lanes = Math.min(gpu.isSoftware ? 64 : 256, gpu.limits.maxComputeInvocationsPerWorkgroup);
     this.pipes = new KernelPipelines(gpu);
+    // vec4 columns per hop invocation (index loads shared by 4 cpt positions; 8 measured fastest on lavapipe).
+    this.cpt = Number(process.env['DLMK_HOP_CPT'] ?? (gpu.isSoftware ? 8 : 1));
     // Workgroup-per-position kernels: no more lanes than a quarter of the tokens (idle lanes and
     // barriers cost on a CPU adapter), at least 8.
-    this.cpt = Number(process.env['DLMK_HOP_CPT'] ?? (gpu.isSoftware ? 8 : 1));
     this.colW = Math.min(this.lanes, Math.max(8, 2 ** Math.floor(Math.log2(Math.max(1, V / 4)))));
     this.ws = new Workspace(gpu);
     if (this.st.resets.length > MAX_GROUPS) {
@@ -369,7 +370,7 @@ export class KernelRuntime {
   }
 
   /** A chunk's column table and hop weights, its logits window, and softmax statistics of its columns (rowstats, into `rec`). */
-  private chunkStart(rec: KernelRecording, ch: Chunk, logits: GPUBuffer): { colt: GPUBuffer; hw: GPUBuffer; lw: ReturnType<typeof windowOf>; stats: GPUBuffer } {
+  private chunkStart(rec: KernelRecording, ch: Chunk, logits: GPUBuffer): { colt: GPUBuffer; hw: GPUBuffer; lw: Window; stats: GPUBuffer } {
     const { V } = this;
     const colt = tableBuffer(this.gpu, ch.colt);
     const hw = tableBuffer(this.gpu, ch.hw);
@@ -647,7 +648,9 @@ export class KernelRuntime {
    * not in fixed proportion: compiled from the IR's closed forms of Lambda_c and sigma_c (parameters
    * as literals). Tabulated rates (mutual_info with time-varying shares) have no closed form here.
    */
+  private clock: { lamU: string; lamA: string; sig: string[] } | null = null;
   private clockWgsl(): { lamU: string; lamA: string; sig: string[] } {
+    if (this.clock) return this.clock;
     const st = this.st;
     const chans = st.spec.channels;
     const missing = [...st.resetChannels, ...st.jumpChannels].find((c) => !chans[c]!.Lambda || !chans[c]!.sigma);
@@ -675,7 +678,7 @@ export class KernelRuntime {
       infinity: 'd.f3',
     };
     const sum = (cs: readonly number[], what: 'Lambda' | 'sigma') => (cs.length ? cs.map((c) => `(${exprToWgsl(chans[c]![what]!, target)})`).join(' + ') : '0.0');
-    return { lamU: sum(st.resetChannels, 'Lambda'), lamA: sum(st.jumpChannels, 'Lambda'), sig: st.resets.map((g) => sum(g.channels, 'sigma')) };
+    return (this.clock = { lamU: sum(st.resetChannels, 'Lambda'), lamA: sum(st.jumpChannels, 'Lambda'), sig: st.resets.map((g) => sum(g.channels, 'sigma')) });
   }
 
   /** Convenience: corrupts host tokens (t per sequence of L positions, or one t). */
