@@ -63,15 +63,17 @@ ${ck.sig.map((e, g) => `  if (g == ${g}u) { return ${e}; }`).join('\n')}
 }
 `
     : '';
-  const resetBranch = ck
-    ? `let q = rng4(key, pos, seq, purpose, draw);
+  // Uniforms of a reset: the group (ug), the token within the law (uc), the clock distance E.
+  const resetDraws = `let q = rng4(key, pos, seq, purpose, draw);
     draw = draw + 1u;
     let ug = rand_open01(q.x, q.y);
     let q2 = rng4(key, pos, seq, purpose, draw);
     draw = draw + 1u;
     let uc = rand_open01(q2.x, q2.y);
     let E = -dlmk_log1p(-rand_open01(q2.z, q2.w) * p1.y);
-    var grp = 0u;
+    var grp = 0u;`;
+  const resetBranch = ck
+    ? `${resetDraws}
     if (E <= p0.z - p3.y) {
       // The last reset at tau in (0, t]: the smallest tau with Lambda_u(tau) >= L_u - E (bisection
       // to f32 resolution); its group by the rates at tau; the walk covers L_a - Lambda_a(tau).
@@ -98,15 +100,8 @@ ${ck.sig.map((e, g) => `  if (g == ${g}u) { return ${e}; }`).join('\n')}
       mean = max(0.0, p0.w - p3.z * (1.0 - f));
       for (var g = 0u; g < ${G - 1}u; g = g + 1u) { if (ug >= pre[g]) { grp = g + 1u; } }
     }`
-    : `let q = rng4(key, pos, seq, purpose, draw);
-    draw = draw + 1u;
-    let ug = rand_open01(q.x, q.y);
-    var grp = 0u;
+    : `${resetDraws}
     for (var g = 0u; g < ${G - 1}u; g = g + 1u) { if (ug >= cum[g]) { grp = g + 1u; } }
-    let q2 = rng4(key, pos, seq, purpose, draw);
-    draw = draw + 1u;
-    let uc = rand_open01(q2.x, q2.y);
-    let E = -dlmk_log1p(-rand_open01(q2.z, q2.w) * p1.y);
     mean = p1.x * E;`;
   const code = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> x0: array<u32>;
