@@ -41,6 +41,8 @@ struct ColConsts {
   sigA: f32,
   h0: f32,
   s: u32,
+  // x_t unreachable from x0 (a_z = 0, or beyond the hop truncation): no loss, no gradient.
+  bad: bool,
 }
 
 // d.n: columns of rho (sequence slots). Reset groups: NG.
@@ -74,6 +76,8 @@ fn col_consts(c: u32) -> ColConsts {
     k.sigPi = sp;
     k.F = sp / k.az;
   }
+  k.bad = !(k.az > 0.0);
+  if (k.bad) { k.F = 0.0; }
   return k;
 }
 `;
@@ -180,7 +184,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   let k = col_consts(c);
   let dense = k.F * sum_blocks(c, d.nb);
   var sp = 0.0;
-  if (!k.masked) {
+  if (!k.masked && !k.bad) {
     var gz = 0.0;
     if (k.sigPi != 0.0) { gz = k.sigPi * k.S * (k.bz - k.az) / (k.az * k.bz * k.bz); }
 ${sparse}
@@ -188,11 +192,13 @@ ${sparse}
     G[oz] = gz;
     AG[oz] = k.h0 * gz;
   }
-  outv[p] = dense + sp;
+  // An unreachable x_t: the loss and its parts are NaN (d.seed0 holds NaN's bits), the gradient 0.
+  let nan = bitcast<f32>(d.seed0);
+  outv[p] = select(dense + sp, nan, k.bad);
   let base = d.shift + 3u * p;
-  outv[base] = select(0.0, dense, k.masked);
-  outv[base + 1u] = select(dense, 0.0, k.masked);
-  outv[base + 2u] = sp;
+  outv[base] = select(select(0.0, dense, k.masked), nan, k.bad);
+  outv[base + 1u] = select(select(dense, 0.0, k.masked), nan, k.bad);
+  outv[base + 2u] = select(sp, nan, k.bad);
 }
 `;
   return program(
@@ -342,6 +348,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     F = sigPi / az;
     if (sigPi != 0.0) { gz = sigPi * q0.w * (bz - az) / (az * bz * bz); }
   }
+  // x_t unreachable from x0 (a_z = 0): no loss (NaN, from d.seed0's bits), no gradient.
+  let bad = !(az > 0.0);
+  if (bad) {
+    F = 0.0;
+    gz = 0.0;
+  }
   // Loss sum_{y != z} D(a_y || kap b_y), <p, G>, and G_y into dl.
   let ob = d.nb + row * d.V;
   var acc = vec2<f32>(0.0);
@@ -370,11 +382,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     dl[ob + y] = gl;
   }
   if (l == 0u) {
-    outv[p] = dense;
+    let nan = bitcast<f32>(d.seed0);
+    outv[p] = select(dense, nan, bad);
     let base = d.mode + 3u * p;
-    outv[base] = select(0.0, dense, masked);
-    outv[base + 1u] = select(dense, 0.0, masked);
-    outv[base + 2u] = 0.0;
+    outv[base] = select(select(0.0, dense, masked), nan, bad);
+    outv[base + 1u] = select(select(dense, 0.0, masked), nan, bad);
+    outv[base + 2u] = select(0.0, nan, bad);
   }
 }
 `;

@@ -25,6 +25,8 @@ import { kernelStructure, type KernelStructure } from './structure.ts';
 import { Workspace } from './workspace.ts';
 
 const MAX_GROUPS = 4;
+/** A quiet NaN's bits, passed in a dims field so that shaders can write a NaN (WGSL has no NaN literal). */
+const NAN_BITS = 0x7fc00000;
 
 export interface KernelRuntimeInputs {
   V: number;
@@ -439,7 +441,9 @@ export class KernelRuntime {
   /**
    * The ELBO integrand (docs/math.md §2.4) and its gradient for B*L positions: logits [B*L, V] f32,
    * x0 and xt u32 ([MASK] = V). Writes loss [B*L] f32, dlogits [B*L, V] f32 (times gradScale), and,
-   * if given, parts [B*L, 3] f32 = (mask, reset, jump) contributions.
+   * if given, parts [B*L, 3] f32 = (mask, reset, jump) contributions. A position whose x_t is
+   * unreachable from its x0 (q_t(x_t | x0) = 0, or 0 under the hop truncation) gets a NaN loss and
+   * parts and a zero gradient, so that a training step's NaN check stops there.
    */
   encodeElbo(
     enc: GPUCommandEncoder,
@@ -497,7 +501,7 @@ export class KernelRuntime {
       const out = this.ws.get('elboOut', 4 * C * 4);
       rec.dispatch(
         this.prog(`elbo_column/${groups}/${jump}`, () => elboColumnProgram({ ...o, wx: this.lanes, wy: 1 })),
-        { V, C, act: C, nb, n: nS, shift: C },
+        { V, C, act: C, nb, n: nS, shift: C, seed0: NAN_BITS },
         [...common, partial, g?.tRowPtr ?? dummy, g?.tCol ?? dummy, g?.tW ?? dummy, out],
         [Math.ceil(C / this.lanes)],
       );
@@ -546,7 +550,7 @@ export class KernelRuntime {
       const gw = windowOf(this.gpu, a.dlogits, r0 * V, n * V);
       rec.dispatch(
         prog,
-        { V, C: n, act: r0, R: a.L, shift: lw.shift, nb: gw.shift, mode: N, f0: a.gradScale ?? 1 },
+        { V, C: n, act: r0, R: a.L, shift: lw.shift, nb: gw.shift, mode: N, f0: a.gradScale ?? 1, seed0: NAN_BITS },
         [lw.range, rwBuf, seqcBuf, slotOf, a.x0, a.xt, this.distsBuf, gw.range, out],
         linearGrid(n, 1),
       );
@@ -1228,7 +1232,16 @@ export class KernelRuntime {
           gradScale: o.gradScale,
         }),
     );
-    return { loss: new Float32Array(r.loss), grad: new Float32Array(r.grad), parts: new Float32Array(r.parts) };
+    const lossArr = new Float32Array(r.loss);
+    const bad = lossArr.findIndex((x) => Number.isNaN(x));
+    if (bad >= 0) {
+      const t0 = typeof t === 'number' ? t : t[Math.floor(bad / sh.L)]!;
+      const z = xt[bad]!;
+      throw new KernelRuntimeError(
+        `position ${bad}: x_t = ${z === this.V && this.st.hasMask ? '[MASK]' : z} has probability 0 under q_t(. | x0 = ${x0[bad]}) at t = ${t0} with H = ${this.transition(0, t0, o.H).H}: the ELBO integrand is undefined there (draw x_t from q_t(. | x0), or raise H)`,
+      );
+    }
+    return { loss: lossArr, grad: new Float32Array(r.grad), parts: new Float32Array(r.parts) };
   }
 }
 

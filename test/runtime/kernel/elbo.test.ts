@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KernelSpec } from '../../../specs/types/kernel.ts';
 import { nonProportional } from '../../reference/helpers.ts';
+import { readF32 } from '../../../runtime/gpu/index.ts';
 import { SHIPPED, drawFrom, gaussian, pair, rng, vocab } from './setup.ts';
 
 const v = vocab(32, 4);
@@ -78,6 +79,43 @@ test('masking: the integrand is MDLM\'s weighted cross-entropy on masked positio
     // alpha'/(1 - alpha) = sigma alpha / (1 - alpha)
     const want = i % 2 ? ((sigma * alpha) / (1 - alpha)) * ce : 0;
     assert.ok(Math.abs(got.loss[i]! - want) <= 1e-5 * Math.max(1, want), `${got.loss[i]} vs ${want}`);
+  }
+});
+
+test('an unreachable x_t: NaN loss and zero gradient on the GPU, an error naming the position from rt.elbo', async () => {
+  // masking (row layout): x0 = 1, x_t = 2 is neither x0 nor [MASK]. semdlm with H = 1 (column
+  // layout): a token more than one hop from x0 is beyond the truncation.
+  for (const [name, H] of [['masking', undefined], ['semdlm', 1]] as const) {
+    const P = await pair(SHIPPED[name]!(), v);
+    const row = P.ref.row(0.5, 1, H);
+    const far = row.findIndex((p, y) => y < v.V && p === 0);
+    assert.ok(far >= 0, `${name}: a token unreachable from x0 = 1`);
+    const logits = Float32Array.from({ length: 2 * v.V }, (_, i) => Math.sin(i));
+    const N = 2;
+    const loss = P.gpu.device.createBuffer({ size: 16, usage: 0x80 | 0x4 | 0x8 });
+    const parts = P.gpu.device.createBuffer({ size: 32, usage: 0x80 | 0x4 | 0x8 });
+    const dl = P.gpu.device.createBuffer({ size: N * v.V * 4, usage: 0x80 | 0x4 | 0x8 });
+    const up = (a: Float32Array | Uint32Array) => {
+      const b = P.gpu.device.createBuffer({ size: Math.max(16, a.byteLength), usage: 0x80 | 0x8 | 0x4, mappedAtCreation: true });
+      new Uint8Array(b.getMappedRange()).set(new Uint8Array(a.buffer));
+      b.unmap();
+      return b;
+    };
+    const enc = P.gpu.device.createCommandEncoder();
+    P.rt.encodeElbo(enc, { B: 1, L: N, t: [0.5], H, logits: up(logits), x0: up(Uint32Array.of(1, 1)), xt: up(Uint32Array.of(far, 1)), loss, dlogits: dl, parts });
+    P.gpu.device.queue.submit([enc.finish()]);
+    const l = await readF32(P.gpu, loss, 2);
+    const pr = await readF32(P.gpu, parts, 6);
+    const g = await readF32(P.gpu, dl, N * v.V);
+    assert.ok(Number.isNaN(l[0]!) && [0, 1, 2].every((k) => Number.isNaN(pr[k]!)), `${name}: loss ${l[0]}, parts ${Array.from(pr.subarray(0, 3))}`);
+    assert.ok(g.subarray(0, v.V).every((x) => x === 0), `${name}: the gradient of the unreachable position is 0`);
+    assert.ok(Number.isFinite(l[1]!), `${name}: the other position is untouched`);
+    try {
+      await P.rt.elbo(logits, [1, 1], [far, 1], 0.5, { L: N, H });
+      assert.unreachable('rt.elbo should throw');
+    } catch (e) {
+      assert.ok((e as Error).message.startsWith(`position 0: x_t = ${far} has probability 0 under q_t(. | x0 = 1) at t = 0.5`), (e as Error).message);
+    }
   }
 });
 
