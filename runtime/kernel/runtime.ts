@@ -128,6 +128,11 @@ export class KernelRuntime {
         continue;
       }
       checkGraph(host, V, g.name);
+      // A spec bound to a vocabulary records each graph's content hash (boundSpec): a different
+      // graph now (other embeddings, k, bandwidth or classes) must not pass for it.
+      if (g.hash !== undefined && g.hash !== graphHash(host)) {
+        throw new KernelRuntimeError(`graph '${g.name}' has hash ${graphHash(host)}, but the spec was bound to a graph with hash ${g.hash} (other embeddings, classes or options?)`, `graphs.${g.name}.hash`);
+      }
       this.graphs[g.name] = uploadGraph(gpu, host, g.name);
     }
     if (this.st.jumpGraphs.length > 1 && !this.st.proportional) {
@@ -1114,6 +1119,16 @@ export class KernelRuntime {
       this.encodeRules(enc, { B, L, t, s, step: o.step, logits: this.upload(logits), tokens: this.upload(tok), out }),
     );
     return new Float32Array(r.out);
+  }
+
+  /** The spec with the content hash of every graph this runtime holds (docs/ir.md), to record with a run or checkpoint. */
+  boundSpec(): KernelSpec {
+    const spec = structuredClone(this.spec) as KernelSpec;
+    for (const g of spec.graphs) {
+      const d = this.graphs[g.name];
+      if (d) g.hash = graphHash(d.host);
+    }
+    return spec;
   }
 
   describe(times: number[] = []): DescribeInfo {

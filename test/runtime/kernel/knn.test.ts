@@ -6,6 +6,7 @@ import { buildKnnGraph, graphHash as refHash } from '../../../reference/kernel/i
 import { buildKnnGraphGpu, createKernelRuntime, graphHash } from '../../../runtime/kernel/index.ts';
 import { getGpu } from '../../../runtime/gpu/index.ts';
 import { SHIPPED, gaussian, rng } from './setup.ts';
+import { assertValid } from '../../../specs/validate.ts';
 
 function embeddings(V: number, d: number, seed: number): Float64Array {
   const r = rng(seed);
@@ -57,6 +58,28 @@ test('createKernelRuntime builds the spec\'s graph from embeddings on the GPU', 
   const info = rt.describe().graphs.find((x) => x.name === g.name)!;
   assert.ok(info.builtOnGpu);
   assert.is(info.hash, refHash(want));
+});
+
+test('boundSpec records each graph\'s hash; a runtime for that spec refuses another graph', async () => {
+  const gpu = await getGpu();
+  const V = 40;
+  const d = 8;
+  const emb = embeddings(V, d, 9);
+  const rt = await createKernelRuntime(gpu, SHIPPED.semdlm!(), { V, embeddings: { data: emb, d } });
+  const bound = rt.boundSpec();
+  assert.is(bound.graphs[0]!.hash, rt.describe().graphs[0]!.hash);
+  assertValid('kernel', bound, 'bound spec');
+  assert.is(rt.spec.graphs[0]!.hash, undefined, 'the runtime\'s own spec is not modified');
+  // The same embeddings build the same graph: accepted.
+  await createKernelRuntime(gpu, bound, { V, embeddings: { data: emb, d } });
+  // Other embeddings: refused, naming the graph and both hashes.
+  const other = emb.map((x, i) => (i === 0 ? x + 1 : x));
+  try {
+    await createKernelRuntime(gpu, bound, { V, embeddings: { data: other, d } });
+    assert.unreachable('expected a hash mismatch');
+  } catch (e) {
+    assert.ok((e as Error).message.includes(`graph 'near' has hash`) && (e as Error).message.includes(bound.graphs[0]!.hash!), (e as Error).message);
+  }
 });
 
 test.run();
