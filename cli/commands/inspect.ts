@@ -67,7 +67,7 @@ function readVector(path: string, n: number, what: string): Float64Array {
  * partition, else `NAME=FILE,NAME=FILE`; each file a class id (a non-negative integer) per token,
  * as a .json array or a 1-D .npy.
  */
-function readClasses(spec: KernelSpec, arg: string | undefined, V: number): Record<string, Int32Array> {
+export function readClasses(spec: KernelSpec, arg: string | undefined, V: number): Record<string, Int32Array> {
   const names = [...new Set(spec.graphs.flatMap((g) => (g.classes === null ? [] : [g.classes])))];
   if (!names.length) {
     if (arg !== undefined) throw new UsageError(`--classes: no graph of this kernel picks neighbours within classes`);

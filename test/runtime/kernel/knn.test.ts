@@ -7,6 +7,14 @@ import { buildKnnGraphGpu, createKernelRuntime, graphHash } from '../../../runti
 import { getGpu } from '../../../runtime/gpu/index.ts';
 import { SHIPPED, gaussian, rng } from './setup.ts';
 import { assertValid } from '../../../specs/validate.ts';
+import type { KernelSpec } from '../../../specs/types/kernel.ts';
+import compile from '../../../cli/commands/compile.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 function embeddings(V: number, d: number, seed: number): Float64Array {
   const r = rng(seed);
@@ -80,6 +88,24 @@ test('boundSpec records each graph\'s hash; a runtime for that spec refuses anot
   } catch (e) {
     assert.ok((e as Error).message.includes(`graph 'near' has hash`) && (e as Error).message.includes(bound.graphs[0]!.hash!), (e as Error).message);
   }
+});
+
+test('dlmk compile --embeddings binds the spec: each graph built on the GPU, its hash recorded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dlmk-compile-'));
+  const V = 30;
+  const d = 6;
+  const emb = embeddings(V, d, 4);
+  const rows = Array.from({ length: V }, (_, i) => Array.from(emb.subarray(i * d, (i + 1) * d)));
+  writeFileSync(join(dir, 'emb.json'), JSON.stringify(rows));
+  let out = '';
+  const ctx = { argv: [root + 'kernels/semdlm_plus.kernel', '--out', dir, '--set', 'k=3', '--embeddings', join(dir, 'emb.json')], debug: false, stdout: (x: string) => void (out += x + '\n'), stderr: () => {} };
+  assert.is(await compile.run(ctx), 0);
+  const spec = JSON.parse(readFileSync(join(dir, 'semdlm_plus.spec.json'), 'utf8')) as KernelSpec;
+  assertValid('kernel', spec, 'bound spec');
+  const want = refHash(buildKnnGraph(emb, V, d, { k: 3, bandwidth: 0.3, symmetric: false }));
+  assert.is(spec.graphs[0]!.hash, want);
+  assert.match(out, new RegExp(`graph near: 30 tokens, 90 edges, hash ${want}`));
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test.run();
