@@ -116,7 +116,7 @@ test('compile: an override out of range fails with its location and writes nothi
   assert.match(usage.stderr, /^dlmk compile: say where the spec goes with --out DIR/);
   const unknown = await run(compile, 'kernels/masking.kernel', '--outt', 'x');
   assert.is(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown option '--outt'; this command takes --out, --set/);
+  assert.match(unknown.stderr, /unknown option '--outt'; this command takes --out, --embeddings, --tensor, --classes, --set/);
 });
 
 test('validate: JSON paths for a broken spec, a clear error for an unknown format or non-JSON', async () => {
