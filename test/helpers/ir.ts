@@ -100,4 +100,9 @@ export function everything(schedule = loglinear(), shares: [number, number, numb
   );
 }
 
+/** Any proportional combination of the operators on one schedule (shares sum to 1), for randomised tests. */
+export function custom(name: string, schedule: Schedule, parts: Array<[Operator, number]>): KernelSpec {
+  return spec(name, schedule, parts, parts.some(([op]) => op.op === 'jump') ? { graphs: [near()] } : {});
+}
+
 export const all = { masking, uniform, semdlm, semdlmPlus, hybrid, everything };
