@@ -29,15 +29,23 @@ export interface CorruptOptions {
    * (compiled from the IR's closed forms). The time of the last reset is then found by bisection
    * and fixes the jump amount after it and the group (docs/math.md §2.1).
    */
-  clock?: { lamU: string; lamA: string; sig: string[] };
+  clock?: ClockWgsl;
 }
+
+/**
+ * The clocks of a non-proportional kernel: WGSL expressions in `tau` compiled from the IR's closed
+ * forms, or (tabulated rates) a table at tau = i / M, i = 0..M, read from binding 11: per node two
+ * vec4, (Lambda_u, sigma_u, Lambda_a, sigma_a) and sigma_g of the reset groups; Lambda_u and
+ * Lambda_a by cubic Hermite interpolation with their rates as slopes, sigma_g linearly.
+ */
+export type ClockWgsl = { kind: 'expr'; lamU: string; lamA: string; sig: string[] } | { kind: 'table'; M: number };
 
 /**
  * Bindings: 1 x0 [N], 2 out [N], 3 slot of each sequence [B], 4 slot parameters (5 vec4 per slot:
  * (maskProb, keep, L_u, L_a), (L_a / L_u, 1 - e^{-L_u}, e^{-L_u}, 0), cumulative group shares,
  * (t, L_u(0), L_a(0), 0) and the cumulative group shares of the amounts at 0 (the prefix of
  * docs/math.md §1.6; with `clock` only)), 5 rowPtr, 6 col, 7 aliasProb, 8 aliasIdx (graph rows),
- * 9 distProb, 10 distAlias ([group][V]).
+ * 9 distProb, 10 distAlias ([group][V]), 11 the clock table (ClockWgsl 'table').
  * Dims: C = N positions, n = L (positions per sequence), V, seed0/1, stream, f3 = +infinity.
  */
 export function corruptProgram(o: CorruptOptions): WgslProgram {
@@ -53,8 +61,10 @@ export function corruptProgram(o: CorruptOptions): WgslProgram {
     )
     .join('\n');
   const ck = o.clock;
-  const clockFns = ck
-    ? `
+  const clockFns = !ck
+    ? ''
+    : ck.kind === 'expr'
+      ? `
 fn clk_u(tau: f32) -> f32 { return ${ck.lamU}; }
 fn clk_a(tau: f32) -> f32 { return ${ck.lamA}; }
 fn clk_sig(tau: f32, g: u32) -> f32 {
@@ -62,7 +72,35 @@ ${ck.sig.map((e, g) => `  if (g == ${g}u) { return ${e}; }`).join('\n')}
   return 0.0;
 }
 `
-    : '';
+      : `
+@group(0) @binding(11) var<storage, read> clk: array<vec4<f32>>;
+const CLK_M: f32 = ${ck.M}.0;
+
+fn clk_at(tau: f32) -> vec2<f32> {
+  let x = clamp(tau, 0.0, 1.0) * CLK_M;
+  let i = min(floor(x), CLK_M - 1.0);
+  return vec2<f32>(i, x - i);
+}
+// Cubic Hermite of value component k and slope component k + 1 between nodes i and i + 1.
+fn clk_herm(tau: f32, k: u32) -> f32 {
+  let a = clk_at(tau);
+  let i = u32(a.x);
+  let u = a.y;
+  let n0 = clk[2u * i];
+  let n1 = clk[2u * i + 2u];
+  let h = 1.0 / CLK_M;
+  let u2 = u * u;
+  let u3 = u2 * u;
+  return (2.0 * u3 - 3.0 * u2 + 1.0) * n0[k] + (u3 - 2.0 * u2 + u) * h * n0[k + 1u] + (3.0 * u2 - 2.0 * u3) * n1[k] + (u3 - u2) * h * n1[k + 1u];
+}
+fn clk_u(tau: f32) -> f32 { return clk_herm(tau, 0u); }
+fn clk_a(tau: f32) -> f32 { return clk_herm(tau, 2u); }
+fn clk_sig(tau: f32, g: u32) -> f32 {
+  let a = clk_at(tau);
+  let i = u32(a.x);
+  return mix(clk[2u * i + 1u][g], clk[2u * i + 3u][g], a.y);
+}
+`;
   // Uniforms of a reset: the group (ug), the token within the law (uc), the clock distance E.
   const resetDraws = `let q = rng4(key, pos, seq, purpose, draw);
     draw = draw + 1u;

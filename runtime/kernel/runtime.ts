@@ -13,7 +13,7 @@ import { KernelPipelines, KernelRecording, emptyBuffer, rowGrid, tableBuffer, ty
 import { maxBindingBytes, runsOf, windowOf, type Window } from '../gpu/window.ts';
 import { KernelRuntimeError } from './errors.ts';
 import { aliasTable, checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
-import { corruptProgram } from '../../compiler/wgsl/corrupt.ts';
+import { corruptProgram, type ClockWgsl } from '../../compiler/wgsl/corrupt.ts';
 import { exprToWgsl, f32Literal, type ExprTarget } from '../../compiler/wgsl/expr.ts';
 import { graphHash } from './knn.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
@@ -25,6 +25,8 @@ import { kernelStructure, type KernelStructure } from './structure.ts';
 import { Workspace } from './workspace.ts';
 
 const MAX_GROUPS = 4;
+/** Intervals of the clock table of a non-proportional kernel with tabulated rates (GPU corruption). */
+const CLOCK_NODES = 4096;
 /** A quiet NaN's bits, passed in a dims field so that shaders can write a NaN (WGSL has no NaN literal). */
 const NAN_BITS = 0x7fc00000;
 
@@ -608,7 +610,8 @@ export class KernelRuntime {
    */
   encodeCorrupt(enc: GPUCommandEncoder, a: BatchShape & { x0: GPUBuffer; out: GPUBuffer; seed: number; stream?: number }): void {
     const st = this.st;
-    const clock = st.resets.length > 0 && (st.jumpChannels.length > 0 || st.resets.length > 1) && !this.co.coProportional ? this.clockWgsl() : undefined;
+    const clockInfo = st.resets.length > 0 && (st.jumpChannels.length > 0 || st.resets.length > 1) && !this.co.coProportional ? this.clockWgsl() : undefined;
+    const clock = clockInfo?.wgsl;
     const N = a.B * a.L;
     const sp = this.slots(a);
     const par = new Float32Array(sp.slots.length * 20);
@@ -637,7 +640,7 @@ export class KernelRuntime {
       }
     });
     const groups = st.resets.map((g) => (g.dist.kind === 'uniform' ? 'uniform' : 'alias') as 'uniform' | 'alias');
-    const prog = this.prog(`corrupt/${groups.join(',')}/${!!clock}`, () => corruptProgram({ hasMask: st.hasMask, groups, jump: !!this.jump, wg: this.lanes, clock }));
+    const prog = this.prog(`corrupt/${groups.join(',')}/${clock?.kind ?? 'none'}`, () => corruptProgram({ hasMask: st.hasMask, groups, jump: !!this.jump, wg: this.lanes, clock }));
     const g = this.jump;
     const dummy = this.ws.get('dummy', 16);
     const da = this.distAlias();
@@ -646,28 +649,34 @@ export class KernelRuntime {
     rec.dispatch(
       prog,
       { V: this.V, C: N, n: a.L, seed0: kx, seed1: ky, stream: a.stream ?? 0, f3: Infinity },
-      [a.x0, a.out, tableBuffer(this.gpu, Uint32Array.from(sp.slotOfSeq)), tableBuffer(this.gpu, par), g?.rowPtr ?? dummy, g?.col ?? dummy, g?.aliasProb ?? dummy, g?.aliasIdx ?? dummy, da.prob, da.alias],
+      [a.x0, a.out, tableBuffer(this.gpu, Uint32Array.from(sp.slotOfSeq)), tableBuffer(this.gpu, par), g?.rowPtr ?? dummy, g?.col ?? dummy, g?.aliasProb ?? dummy, g?.aliasIdx ?? dummy, da.prob, da.alias, ...(clockInfo?.table ? [clockInfo.table] : [])],
       linearGrid(N, this.lanes),
     );
     rec.encode(enc);
   }
 
   /**
-   * The reset and jump clocks as WGSL in `tau` for corruptProgram, when reset and jump channels are
-   * not in fixed proportion: compiled from the IR's closed forms of Lambda_c and sigma_c (parameters
-   * as literals). Tabulated rates (mutual_info with time-varying shares) have no closed form here.
+   * The reset and jump clocks for corruptProgram when reset and jump channels are not in fixed
+   * proportion: WGSL compiled from the IR's closed forms of Lambda_c and sigma_c (parameters as
+   * literals), or, for tabulated rates, a table of the host's rates at tau = i / CLOCK_NODES with
+   * cubic Hermite interpolation (exact slopes; its error is below f32 resolution for smooth rates).
    */
-  private clock: { lamU: string; lamA: string; sig: string[] } | null = null;
-  private clockWgsl(): { lamU: string; lamA: string; sig: string[] } {
+  private clock: { wgsl: ClockWgsl; table: GPUBuffer | null } | null = null;
+  private clockWgsl(): { wgsl: ClockWgsl; table: GPUBuffer | null } {
     if (this.clock) return this.clock;
     const st = this.st;
     const chans = st.spec.channels;
-    const missing = [...st.resetChannels, ...st.jumpChannels].find((c) => !chans[c]!.Lambda || !chans[c]!.sigma);
-    if (missing !== undefined || this.tabulated) {
-      throw new KernelRuntimeError(
-        'forward sampling on the GPU of reset and jump channels whose shares change with t needs their rates in closed form; this kernel\'s are tabulated (mutual_info)',
-        `channels[${missing ?? st.resetChannels[0]}]`,
-      );
+    const closed = !this.tabulated && [...st.resetChannels, ...st.jumpChannels].every((c) => chans[c]!.Lambda && chans[c]!.sigma);
+    if (!closed) {
+      const M = CLOCK_NODES;
+      const tab = new Float32Array(8 * (M + 1));
+      for (let i = 0; i <= M; i++) {
+        const tau = i / M;
+        const L = this.co.totals(tau);
+        const sg = this.co.sigmas(tau);
+        tab.set([L.u, sg.u, L.a, sg.a, ...Array.from(sg.resetGroups).slice(0, 4)], 8 * i);
+      }
+      return (this.clock = { wgsl: { kind: 'table', M }, table: tableBuffer(this.gpu, tab, 'clock table') });
     }
     const target: ExprTarget = {
       variable: (n) => {
@@ -687,7 +696,8 @@ export class KernelRuntime {
       infinity: 'd.f3',
     };
     const sum = (cs: readonly number[], what: 'Lambda' | 'sigma') => (cs.length ? cs.map((c) => `(${exprToWgsl(chans[c]![what]!, target)})`).join(' + ') : '0.0');
-    return (this.clock = { lamU: sum(st.resetChannels, 'Lambda'), lamA: sum(st.jumpChannels, 'Lambda'), sig: st.resets.map((g) => sum(g.channels, 'sigma')) });
+    const wgsl: ClockWgsl = { kind: 'expr', lamU: sum(st.resetChannels, 'Lambda'), lamA: sum(st.jumpChannels, 'Lambda'), sig: st.resets.map((g) => sum(g.channels, 'sigma')) };
+    return (this.clock = { wgsl, table: null });
   }
 
   /** Convenience: corrupts host tokens (t per sequence of L positions, or one t). */

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KernelSpec } from '../../../specs/types/kernel.ts';
-import { nonProportional } from '../../reference/helpers.ts';
+import { nonProportional, tabulatedChannel } from '../../reference/helpers.ts';
 import { SHIPPED, pair, vocab } from './setup.ts';
 import { chiSquare } from './stats.ts';
 
@@ -33,15 +33,17 @@ for (const [name, make] of Object.entries(SHIPPED)) {
 
 // Reset and jump channels whose shares change with t (the GPU finds the last reset's time by
 // bisection on the compiled Lambda_u): two reset laws, a graph and a mask, from t = 0 and with the
-// schedules starting corrupted (the reset then often falls in the prefix before 0). Level 1e-3,
-// Bonferroni over 2 kernels x 3 cases.
+// schedules starting corrupted (the reset then often falls in the prefix before 0), and with tabulated
+// rates. Level 1e-3, Bonferroni over 3 kernels x 3 cases.
 const NONPROP: Array<[string, () => KernelSpec]> = [
   ['non-proportional', () => nonProportional()],
   ['non-proportional, corrupted at 0', () => nonProportional(0.3)],
+  // A reset channel with sigma but no closed-form Lambda: rate tables, read on the GPU as a clock table.
+  ['non-proportional, tabulated rates', () => tabulatedChannel()],
 ];
 for (const [name, make] of NONPROP) {
   test(`${name}: x_t ~ q_t(.|x0) on the GPU matches the exact row (chi-square, alpha ${ALPHA} Bonferroni)`, async () => {
-    const P = await pair(make(), v);
+    const P = await pair(make(), v, true);
     const cases: Array<[number, number]> = [[0.05, 6], [0.5, 2], [0.9, 13]];
     const x0 = new Uint32Array(cases.length * DRAWS);
     cases.forEach(([, x], b) => x0.fill(x, b * DRAWS, (b + 1) * DRAWS));

@@ -4,6 +4,7 @@
 import type { KernelSpec } from '../../../specs/types/kernel.ts';
 import { buildKnnGraph, makeReferenceKernel, type ReferenceKernel, type SparseGraph } from '../../../reference/kernel/index.ts';
 import { createKernelRuntime, type KernelRuntime } from '../../../runtime/kernel/index.ts';
+import { buildRateTables } from '../../../runtime/kernel/tables/index.ts';
 import { getGpu, type Gpu } from '../../../runtime/gpu/index.ts';
 import * as IR from '../../helpers/ir.ts';
 import { mulberry32 } from '../../../runtime/data/random.ts';
@@ -51,10 +52,11 @@ export interface Pair {
   vocab: Vocab;
 }
 
-export async function pair(spec: KernelSpec, v: Vocab): Promise<Pair> {
+/** The reference and the runtime of `spec` over `v`; `tables`: the reference reads the rate tables the runtime builds (channels without closed forms). */
+export async function pair(spec: KernelSpec, v: Vocab, tables = false): Promise<Pair> {
   const gpu = await getGpu();
   const inputs = { V: v.V, graphs: { near: v.graph }, unigram: v.unigram };
-  const ref = makeReferenceKernel(spec, inputs);
+  const ref = makeReferenceKernel(spec, tables ? { ...inputs, tables: buildRateTables(spec, inputs) } : inputs);
   const rt = await createKernelRuntime(gpu, spec, inputs);
   return { gpu, ref, rt, spec, vocab: v };
 }
