@@ -82,6 +82,24 @@ export function program(key: string, make: () => string): ProgramSource {
 /** The index of a workgroup in a (possibly 2-D, see gpu `grid`) dispatch. */
 export const WG_INDEX = 'let wg_index = wid.x + wid.y * nwg.x;';
 
+/**
+ * A kernel whose workgroup (t.lanes lanes) shares one item: the header, the uniform block `U` as `u`
+ * at binding 0, `decls`, the lane reductions, and `main` with `lane` and `wg_index` (the
+ * workgroup's index in a possibly 2-D grid) in scope before `body`.
+ */
+export function laneKernel(t: Target, U: { name: string; wgsl: string }, decls: string, body: string): string {
+  return /* wgsl */ `${header(t)}
+${U.wgsl}
+@group(0) @binding(0) var<uniform> u: ${U.name};
+${decls}
+${reductions(t)}
+@compute @workgroup_size(${t.lanes})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lane: u32) {
+  ${WG_INDEX}
+${body}
+}`;
+}
+
 /** Workgroups for `n` items of `per` each, as a grid within the per-dimension limit. */
 export function groups(n: number, per: number): [number, number] {
   const g = Math.max(1, Math.ceil(n / per));

@@ -10,21 +10,14 @@ import { expectDense, expectDtype, expectRank, expectShape, windowFor } from '..
 import { dispatchOp, type Slot } from '../dispatch.ts';
 import { NnError } from '../errors.ts';
 import { sameShape, type Tensor } from '../tensor.ts';
-import { groups, header, reductions, targetOf, WG_INDEX, type Target } from '../wgsl.ts';
+import { groups, laneKernel, reductions, targetOf, type Target } from '../wgsl.ts';
 
 const CE_U = uniformLayout('CeU', { rows: 'u32', V: 'u32', ignore: 'u32', scale: 'f32', oz: 'u32', ot: 'u32', ow: 'u32', ol: 'u32', og: 'u32' });
 
 function ceSource(t: Target, weights: boolean, grad: 'none' | 'separate' | 'inplace', decls: string): string {
   const gz = grad === 'inplace' ? 'z' : 'dz';
   const go = grad === 'inplace' ? 'u.oz' : 'u.og';
-  return /* wgsl */ `${header(t)}
-${CE_U.wgsl}
-@group(0) @binding(0) var<uniform> u: CeU;
-${decls}
-${reductions(t)}
-@compute @workgroup_size(${t.lanes})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lane: u32) {
-  ${WG_INDEX}
+  return laneKernel(t, CE_U, decls, /* wgsl */ `
   let row = wg_index;
   if (row >= u.rows) { return; }
   let zb = u.oz + row * u.V;
@@ -52,8 +45,7 @@ ${grad === 'none' ? '' : `  let gw = u.scale * w;
   for (var j = lane; j < u.V; j = j + ${t.lanes}u) {
     let p = exp(z[zb + j] - lse);
     ${gz}[gb + j] = gw * (p - select(0.0, 1.0, j == tgt));
-  }`}
-}`;
+  }`}`);
 }
 
 export interface CrossEntropyArgs {

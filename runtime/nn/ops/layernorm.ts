@@ -9,20 +9,13 @@ import { expectDense, expectShape, windowFor } from '../bind.ts';
 import { dispatchOp } from '../dispatch.ts';
 import { NnError } from '../errors.ts';
 import { numel, tempTensor, type Tensor } from '../tensor.ts';
-import { groups, header, reductions, targetOf, WG_INDEX, type Target } from '../wgsl.ts';
+import { groups, laneKernel, targetOf, WG_INDEX, type Target } from '../wgsl.ts';
 import { COL_BLOCK, colsumFinish } from './colsum.ts';
 
 const LN_U = uniformLayout('LnU', { rows: 'u32', D: 'u32', eps: 'f32', ox: 'u32', oy: 'u32', om: 'u32', or: 'u32', og: 'u32', odx: 'u32' });
 
 function fwdSource(t: Target, gamma: boolean, decls: string): string {
-  return /* wgsl */ `${header(t)}
-${LN_U.wgsl}
-@group(0) @binding(0) var<uniform> u: LnU;
-${decls}
-${reductions(t)}
-@compute @workgroup_size(${t.lanes})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lane: u32) {
-  ${WG_INDEX}
+  return laneKernel(t, LN_U, decls, /* wgsl */ `
   let row = wg_index;
   if (row >= u.rows) { return; }
   let xb = u.ox + row * u.D;
@@ -36,19 +29,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   for (var d = lane; d < u.D; d = d + ${t.lanes}u) {
     y[yb + d] = (x[xb + d] - mean) * rstd${gamma ? ' * gamma[u.og + d]' : ''};
   }
-  if (lane == 0u) { mean_out[u.om + row] = mean; rstd_out[u.or + row] = rstd; }
-}`;
+  if (lane == 0u) { mean_out[u.om + row] = mean; rstd_out[u.or + row] = rstd; }`);
 }
 
 function bwdSource(t: Target, gamma: boolean, accumulate: boolean, decls: string): string {
-  return /* wgsl */ `${header(t)}
-${LN_U.wgsl}
-@group(0) @binding(0) var<uniform> u: LnU;
-${decls}
-${reductions(t)}
-@compute @workgroup_size(${t.lanes})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lane: u32) {
-  ${WG_INDEX}
+  return laneKernel(t, LN_U, decls, /* wgsl */ `
   let row = wg_index;
   if (row >= u.rows) { return; }
   let xb = u.ox + row * u.D;
@@ -70,8 +55,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let xhat = (x[xb + d] - mean) * rstd;
     let v = rstd * (g - m1 - xhat * m2);
     ${accumulate ? 'dx[db + d] = dx[db + d] + v;' : 'dx[db + d] = v;'}
-  }
-}`;
+  }`);
 }
 
 const GP_U = uniformLayout('LnGU', { rows: 'u32', D: 'u32', NB: 'u32', ox: 'u32', oy: 'u32', om: 'u32', or: 'u32', op: 'u32', blk0: 'u32' });

@@ -18,7 +18,7 @@ import { expectDense, expectNumel, windowFor } from '../bind.ts';
 import { dispatchOp, type Slot } from '../dispatch.ts';
 import { NnError } from '../errors.ts';
 import { numel, tempTensor, type Tensor } from '../tensor.ts';
-import { groups, header, reductions, targetOf, WG_INDEX, type Target } from '../wgsl.ts';
+import { groups, header, laneKernel, reductions, targetOf, WG_INDEX, type Target } from '../wgsl.ts';
 
 const CHUNK = 4096;
 const EXP_MASK = '0x7f800000u';
@@ -26,14 +26,7 @@ const EXP_MASK = '0x7f800000u';
 const N1_U = uniformLayout('Norm1U', { n: 'u32', ox: 'u32', op: 'u32', c0: 'u32' });
 
 function norm1Source(t: Target, decls: string): string {
-  return /* wgsl */ `${header(t)}
-${N1_U.wgsl}
-@group(0) @binding(0) var<uniform> u: Norm1U;
-${decls}
-${reductions(t)}
-@compute @workgroup_size(${t.lanes})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lane: u32) {
-  ${WG_INDEX}
+  return laneKernel(t, N1_U, decls, /* wgsl */ `
   let c = wg_index;
   let i0 = c * ${CHUNK}u;
   if (i0 >= u.n) { return; }
@@ -58,8 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     part[o] = a;
     part[o + 1u] = s;
     part[o + 2u] = b;
-  }
-}`;
+  }`);
 }
 
 // inf comes from a uniform's bits: a constant inf is a WGSL compile error.

@@ -5,20 +5,13 @@ import { uniformLayout, type Recorder } from '../../gpu/index.ts';
 import { expectDense, windowFor } from '../bind.ts';
 import { dispatchOp } from '../dispatch.ts';
 import { numel, tempTensor, type Tensor } from '../tensor.ts';
-import { groups, header, reductions, targetOf, WG_INDEX, type Target } from '../wgsl.ts';
+import { groups, laneKernel, targetOf, type Target } from '../wgsl.ts';
 
 const CHUNK = 4096;
 const SUM_U = uniformLayout('SumU', { n: 'u32', ox: 'u32', oo: 'u32', scale: 'f32' });
 
 function sumSource(t: Target, final: boolean, accumulate: boolean, decls: string): string {
-  return /* wgsl */ `${header(t)}
-${SUM_U.wgsl}
-@group(0) @binding(0) var<uniform> u: SumU;
-${decls}
-${reductions(t)}
-@compute @workgroup_size(${t.lanes})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lane: u32) {
-  ${WG_INDEX}
+  return laneKernel(t, SUM_U, decls, /* wgsl */ `
   let c0 = ${final ? '0u' : `wg_index * ${CHUNK}u`};
   let c1 = ${final ? 'u.n' : `min(c0 + ${CHUNK}u, u.n)`};
   var s = 0.0;
@@ -26,8 +19,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let total = red_sum(s, lane);
   if (lane == 0u) {
     ${final ? (accumulate ? 'out[u.oo] = out[u.oo] + u.scale * total;' : 'out[u.oo] = u.scale * total;') : 'out[u.oo + wg_index] = total;'}
-  }
-}`;
+  }`);
 }
 
 /** out[0] (+)= scale * sum(x). x is dense f32 of any shape; out is a tensor of at least one element. */
