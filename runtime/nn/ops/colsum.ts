@@ -55,9 +55,15 @@ export function colsumFinish(rec: Recorder, op: string, partial: Tensor, out: Te
 
 const P1_U = uniformLayout('CsPU', { rows: 'u32', D: 'u32', NB: 'u32', ox: 'u32', op: 'u32', blk0: 'u32' });
 
-const partialSource = (decls: string) => /* wgsl */ `
-${P1_U.wgsl}
-@group(0) @binding(0) var<uniform> u: CsPU;
+/**
+ * Block partial sums of columns: lane i of the grid sums `summand` (an expression of rows r and
+ * column d) over the rows of block i / D, into part[u.op + (u.blk0 + block) * u.D + d]. The uniform
+ * block `U` has rows, D, NB, op and blk0 (and whatever the summand reads).
+ */
+export function blockPartialSource(U: { name: string; wgsl: string }, decls: string, summand: string): string {
+  return /* wgsl */ `
+${U.wgsl}
+@group(0) @binding(0) var<uniform> u: ${U.name};
 ${decls}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -69,9 +75,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let r0 = blk * ${COL_BLOCK}u;
   let r1 = min(r0 + ${COL_BLOCK}u, u.rows);
   var acc = 0.0;
-  for (var r = r0; r < r1; r = r + 1u) { acc = acc + x[u.ox + r * u.D + d]; }
+  for (var r = r0; r < r1; r = r + 1u) { acc = acc + ${summand}; }
   part[u.op + (u.blk0 + blk) * u.D + d] = acc;
 }`;
+}
+
+const partialSource = (decls: string) => blockPartialSource(P1_U, decls, 'x[u.ox + r * u.D + d]');
+
+/** Row runs that fit the binding limit, each a multiple of COL_BLOCK rows (except the last). */
+export function rowRuns(rec: Recorder, rows: number, D: number): Array<[number, number]> {
+  const runs = runsOf(rec.gpu, rows, D);
+  if (runs.length === 1) return runs;
+  const per = Math.max(COL_BLOCK, Math.floor(runs[0]![1] / COL_BLOCK) * COL_BLOCK);
+  const out: Array<[number, number]> = [];
+  for (let s = 0; s < rows; s += per) out.push([s, Math.min(per, rows - s)]);
+  return out;
+}
 
 /**
  * out[d] (+)= scale * sum over rows of x[r, d] for a dense [..., D] tensor (a bias gradient),
@@ -87,10 +106,7 @@ export function columnSum(rec: Recorder, x: Tensor, out: Tensor, opts: { accumul
   const NBtotal = Math.ceil(rows / COL_BLOCK);
   const part = tempTensor(rec, [NBtotal, D], 'f32', 'column sum partial');
   const wp = windowFor(rec.gpu, op, 'partial', part);
-  const runs = runsOf(rec.gpu, rows, D);
-  const per = runs.length === 1 ? rows : Math.max(COL_BLOCK, Math.floor(runs[0]![1] / COL_BLOCK) * COL_BLOCK);
-  for (let r0 = 0; r0 < rows; r0 += per) {
-    const n = Math.min(per, rows - r0);
+  for (const [r0, n] of rowRuns(rec, rows, D)) {
     const NB = Math.ceil(n / COL_BLOCK);
     const wx = windowFor(rec.gpu, op, 'x', x, r0 * D, n * D);
     dispatchOp(rec, {

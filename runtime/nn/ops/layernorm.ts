@@ -4,13 +4,13 @@
 //   xhat = (x - mean) * rstd,  g = dy * gamma,
 //   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),   dgamma = sum over rows of dy * xhat.
 // dgamma is reduced in fixed row blocks and then across blocks (colsum.ts): deterministic.
-import { runsOf, uniformLayout, type Recorder } from '../../gpu/index.ts';
+import { uniformLayout, type Recorder } from '../../gpu/index.ts';
 import { expectDense, expectShape, windowFor } from '../bind.ts';
 import { dispatchOp } from '../dispatch.ts';
 import { NnError } from '../errors.ts';
 import { numel, tempTensor, type Tensor } from '../tensor.ts';
-import { groups, laneKernel, targetOf, WG_INDEX, type Target } from '../wgsl.ts';
-import { COL_BLOCK, colsumFinish } from './colsum.ts';
+import { groups, laneKernel, targetOf, type Target } from '../wgsl.ts';
+import { blockPartialSource, COL_BLOCK, colsumFinish, rowRuns } from './colsum.ts';
 
 const LN_U = uniformLayout('LnU', { rows: 'u32', D: 'u32', eps: 'f32', ox: 'u32', oy: 'u32', om: 'u32', or: 'u32', og: 'u32', odx: 'u32' });
 
@@ -61,35 +61,7 @@ function bwdSource(t: Target, gamma: boolean, accumulate: boolean, decls: string
 const GP_U = uniformLayout('LnGU', { rows: 'u32', D: 'u32', NB: 'u32', ox: 'u32', oy: 'u32', om: 'u32', or: 'u32', op: 'u32', blk0: 'u32' });
 
 function gammaPartialSource(decls: string): string {
-  return /* wgsl */ `
-${GP_U.wgsl}
-@group(0) @binding(0) var<uniform> u: LnGU;
-${decls}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  ${WG_INDEX}
-  let i = wg_index * 64u + lid;
-  if (i >= u.NB * u.D) { return; }
-  let blk = i / u.D;
-  let d = i - blk * u.D;
-  let r0 = blk * ${COL_BLOCK}u;
-  let r1 = min(r0 + ${COL_BLOCK}u, u.rows);
-  var acc = 0.0;
-  for (var r = r0; r < r1; r = r + 1u) {
-    acc = acc + dy[u.oy + r * u.D + d] * (x[u.ox + r * u.D + d] - mean_in[u.om + r]) * rstd_in[u.or + r];
-  }
-  part[u.op + (u.blk0 + blk) * u.D + d] = acc;
-}`;
-}
-
-/** Row runs that fit the binding limit, each a multiple of COL_BLOCK rows (except the last). */
-export function rowRuns(rec: Recorder, rows: number, D: number): Array<[number, number]> {
-  const runs = runsOf(rec.gpu, rows, D);
-  if (runs.length === 1) return runs;
-  const per = Math.max(COL_BLOCK, Math.floor(runs[0]![1] / COL_BLOCK) * COL_BLOCK);
-  const out: Array<[number, number]> = [];
-  for (let s = 0; s < rows; s += per) out.push([s, Math.min(per, rows - s)]);
-  return out;
+  return blockPartialSource(GP_U, decls, 'dy[u.oy + r * u.D + d] * (x[u.ox + r * u.D + d] - mean_in[u.om + r]) * rstd_in[u.or + r]');
 }
 
 export interface LayerNormSaved {
