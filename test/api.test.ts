@@ -25,6 +25,8 @@ test('docs/api.md examples run as written', () => {
       // mask share 0.5 of Lambda(0.5) = -log(1 - 0.999 * 0.5): P(masked) = 1 - exp(-0.5 Lambda)
       const want = 1 - Math.exp(0.5 * Math.log(1 - 0.999 * 0.5));
       assert.ok(Math.abs(pMask! - want) < 1e-12, `${pMask} vs ${want}`);
+      // ELBO of 128 positions over V = 50 (loss, gradient, parts), equal to the reference at position 0; 128 reverse draws.
+      assert.is(lines[2], '128 6400 384 true 128');
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
