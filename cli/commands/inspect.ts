@@ -14,7 +14,7 @@ import { mulberry32 } from '../../runtime/data/random.ts';
 
 const usage =
   'dlmk inspect KERNEL --vocab N [--embeddings FILE [--tensor NAME] [--classes [NAME=]FILE,...] | --graph FILE] [--unigram FILE] --t T [--s S] --x0 I [--xt J] ' +
-  '[--logits FILE] [--H H] [--set name=value ...] [--json] [--reference]';
+  '[--logits FILE] [--rules [--tokens FILE] [--step N]] [--H H] [--set name=value ...] [--json] [--reference]';
 
 /** The documented stand-in embedding (docs/inspect.md): V x 16 standard normals, mulberry32 seed 0x5eed, Box-Muller, row-major. */
 export function seededEmbedding(V: number, d = 16, seed = 0x5eed): Float64Array {
@@ -33,7 +33,7 @@ function num(args: Map<string, string>, name: string, what: string, opts: { int?
   return x;
 }
 
-/** A vector of numbers from a .json array or a 1-D .npy file. */
+/** A vector of numbers from a .json array or a 1-D .npy file, of length n (any length when n < 0). */
 function readVector(path: string, n: number, what: string): Float64Array {
   let xs: Float64Array;
   if (extname(path).toLowerCase() === '.npy') {
@@ -58,7 +58,7 @@ function readVector(path: string, n: number, what: string): Float64Array {
     if (!Array.isArray(doc) || !doc.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new UsageError(`'${path}' (${what}) must be a JSON array of numbers`, 1);
     xs = Float64Array.from(doc as number[]);
   }
-  if (xs.length !== n) throw new UsageError(`'${path}' (${what}) has ${xs.length} values, the vocabulary ${n}`, 1);
+  if (n >= 0 && xs.length !== n) throw new UsageError(`'${path}' (${what}) has ${xs.length} values, the vocabulary ${n}`, 1);
   return xs;
 }
 
@@ -127,8 +127,8 @@ const inspect: Command = {
   usage,
   async run(ctx: CommandContext): Promise<number> {
     const args = parseArgs(ctx.argv, {
-      values: ['--vocab', '--embeddings', '--tensor', '--classes', '--graph', '--unigram', '--t', '--s', '--x0', '--xt', '--logits', '--H'],
-      flags: ['--json', '--reference'],
+      values: ['--vocab', '--embeddings', '--tensor', '--classes', '--graph', '--unigram', '--t', '--s', '--x0', '--xt', '--logits', '--H', '--tokens', '--step'],
+      flags: ['--json', '--reference', '--rules'],
       sets: true,
     });
     if (args.files.length !== 1) throw new UsageError(`name one kernel (.kernel or compiled .spec.json): ${usage}`);
@@ -195,9 +195,16 @@ const inspect: Command = {
       notes.push('no --logits: uniform logits (all 0)');
     }
 
+    let rules: { tokens: number[]; step: number } | undefined;
+    if (args.flags.has('--rules')) {
+      const tokens = v.get('--tokens') ? Array.from(readVector(v.get('--tokens')!, -1, 'the current tokens')) : [];
+      const bad = tokens.findIndex((x) => !(Number.isInteger(x) && x >= 0 && x < S));
+      if (bad >= 0) throw new UsageError(`--tokens: entry ${bad} is ${tokens[bad]}, not a state (0..${S - 1})`, 1);
+      rules = { tokens, step: num(v, '--step', 'the sampler step', { int: true }) ?? 0 };
+    } else if (v.get('--tokens') || v.get('--step')) throw new UsageError('--tokens and --step go with --rules');
     const result = args.flags.has('--reference')
-      ? await referenceInspect(spec, { V, emb, graphFile, classes, unigram, t, s, x0, xt, H, logits })
-      : await gpuInspect(spec, { V, emb, graphFile, classes, unigram, t, s, x0, xt, H, logits });
+      ? await referenceInspect(spec, { V, emb, graphFile, classes, unigram, t, s, x0, xt, H, logits, rules })
+      : await gpuInspect(spec, { V, emb, graphFile, classes, unigram, t, s, x0, xt, H, logits, rules });
     const out = { backend: args.flags.has('--reference') ? 'reference' : 'gpu', ...result, notes: [...notes, ...result.notes], logits: v.get('--logits') ?? 'uniform' };
     if (args.flags.has('--json')) ctx.stdout(JSON.stringify(out));
     else ctx.stdout(summary(out));
@@ -218,6 +225,7 @@ interface Inputs {
   xt: number;
   H?: number;
   logits: Float64Array;
+  rules?: { tokens: number[]; step: number };
 }
 
 async function gpuInspect(spec: KernelSpec, q: Inputs) {
@@ -234,7 +242,7 @@ async function gpuInspect(spec: KernelSpec, q: Inputs) {
     embeddings: q.emb ? { data: q.emb.data, d: q.emb.d } : undefined,
     embeddingFiles: q.emb ? Object.fromEntries(spec.graphs.flatMap((g) => (g.source === 'embeddings' ? [] : [[g.source.file, { data: q.emb!.data, d: q.emb!.d }]]))) : undefined,
   });
-  const r = await inspectGpu(rt, { t: q.t, s: q.s, x0: q.x0, xt: q.xt, logits: Float32Array.from(q.logits), H: q.H });
+  const r = await inspectGpu(rt, { t: q.t, s: q.s, x0: q.x0, xt: q.xt, logits: Float32Array.from(q.logits), H: q.H, rules: q.rules });
   const graphsInfo = rt.describe().graphs.map((g) => ({ name: g.name, hash: g.hash, nnz: g.nnz }));
   return { ...r, graphs: graphsInfo, device: gpu.description };
 }
@@ -263,8 +271,21 @@ async function referenceInspect(spec: KernelSpec, q: Inputs) {
   const row = Array.from(K.row(q.t, q.x0, q.H));
   const column = Array.from(K.column(q.t, q.xt, q.H));
   if (spec.hasMask) column.push(q.xt === V ? 1 : 0);
-  const mix = K.reverseMixture(probs, q.xt, q.t, q.s, q.H);
   const notes: string[] = [];
+  // As the GPU path: the reverse step from the logits after the sampler's rules, when asked.
+  let revProbs = probs;
+  let ruled: number[] | null = null;
+  if (q.rules) {
+    const seq = Int32Array.from(q.rules.tokens.length ? q.rules.tokens : [q.xt]);
+    const rl = ref.applyRules(spec, q.logits, seq, { t: q.t, s: q.s, step: q.rules.step, graphs });
+    const m = Math.max(...rl);
+    const ex = rl.map((x) => Math.exp(x - m));
+    const zz = ex.reduce((a, b) => a + b, 0);
+    revProbs = ex.map((x) => x / zz);
+    ruled = Array.from(revProbs);
+    notes.push(`the reverse step uses the logits after the sampler's rules (count[v] from ${q.rules.tokens.length ? `${q.rules.tokens.length} tokens` : 'x_t alone'}, step ${q.rules.step})`);
+  }
+  const mix = K.reverseMixture(revProbs, q.xt, q.t, q.s, q.H);
   let elbo: { value: number; byChannel: number[] } | null = null;
   let grad: number[] | null = null;
   if (row[q.xt]! > 0) {
@@ -289,7 +310,8 @@ async function referenceInspect(spec: KernelSpec, q: Inputs) {
     row,
     column,
     posterior: Array.from(K.reverseStep(onehot, q.xt, q.t, q.s, q.H)),
-    reverse: Array.from(K.reverseStep(probs, q.xt, q.t, q.s, q.H)),
+    reverse: Array.from(K.reverseStep(revProbs, q.xt, q.t, q.s, q.H)),
+    ruled,
     mixture: { stay: mix.weights[0]!, walk: mix.weights[1]!, reset: mix.weights[2]!, unmask: mix.weights[3]! },
     rates: Array.from(K.reverseRates(probs, q.xt, q.t, q.H)),
     elbo,

@@ -12,6 +12,8 @@ export interface InspectRequest {
   logits: Float32Array;
   /** Hop truncation for every quantity (default: the spec's rule at each time). */
   H?: number;
+  /** Apply the sampler's rules to the logits before the reverse step: the sequence's current tokens (for count[v]) and the step. */
+  rules?: { tokens: number[]; step: number };
 }
 
 /** The JSON `dlmk inspect` prints (docs/inspect.md). Arrays over states have the mask state last when the kernel has one. */
@@ -35,6 +37,8 @@ export interface InspectResult {
   column: number[];
   posterior: number[];
   reverse: number[];
+  /** With rules: p_hat after the sampler's rules, over V (the law the reverse step uses); else null. */
+  ruled: number[] | null;
   mixture: { stay: number; walk: number; reset: number; unmask: number };
   rates: number[];
   elbo: { value: number; byChannel: number[] } | null;
@@ -42,6 +46,15 @@ export interface InspectResult {
   prior: number[];
   priorKL: number;
   notes: string[];
+}
+
+/** softmax over the V logits (an -inf logit has probability 0). */
+function softmax(l: ArrayLike<number>): number[] {
+  let mx = -Infinity;
+  for (let i = 0; i < l.length; i++) mx = Math.max(mx, l[i]!);
+  const e = Array.from(l, (x) => Math.exp(x - mx));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / z);
 }
 
 function fromMixture(V: number, S: number, xt: number, w: ArrayLike<number>, walk: ArrayLike<number>, b: ArrayLike<number>): number[] {
@@ -65,7 +78,19 @@ export async function inspectGpu(rt: KernelRuntime, q: InspectRequest): Promise<
   const onehot = new Float32Array(V).fill(-1e30);
   onehot[q.x0] = 0;
   const post = await rt.reverseMixture(onehot, [q.xt], q.t, q.s, { H: q.H });
-  const mix = await rt.reverseMixture(q.logits, [q.xt], q.t, q.s, { H: q.H });
+  // The reverse step samples from the logits after the sampler's rules when asked (the ELBO and
+  // the rates, training quantities, read the model's logits as they are).
+  let revLogits = q.logits;
+  let ruled: number[] | null = null;
+  if (q.rules) {
+    const L = Math.max(1, q.rules.tokens.length);
+    const tiled = new Float32Array(L * V);
+    for (let i = 0; i < L; i++) tiled.set(q.logits, i * V);
+    revLogits = (await rt.applyRules(tiled, q.rules.tokens.length ? q.rules.tokens : [q.xt], { L, t: q.t, s: q.s, step: q.rules.step })).slice(0, V);
+    ruled = softmax(revLogits);
+    notes.push(`the reverse step uses the logits after the sampler's rules (count[v] from ${q.rules.tokens.length ? `${q.rules.tokens.length} tokens` : 'x_t alone'}, step ${q.rules.step})`);
+  }
+  const mix = await rt.reverseMixture(revLogits, [q.xt], q.t, q.s, { H: q.H });
   const rates = Array.from(await rt.rates(q.logits, [q.xt], q.t, { H: q.H }));
   let elbo: InspectResult['elbo'] = null;
   let grad: number[] | null = null;
@@ -94,6 +119,7 @@ export async function inspectGpu(rt: KernelRuntime, q: InspectRequest): Promise<
     column,
     posterior: fromMixture(V, S, q.xt, post.weights, post.walk, post.b),
     reverse: fromMixture(V, S, q.xt, mix.weights, mix.walk, mix.b),
+    ruled,
     mixture: { stay: mix.weights[0]!, walk: mix.weights[1]!, reset: mix.weights[2]!, unmask: mix.weights[3]! },
     rates,
     elbo,

@@ -90,6 +90,33 @@ test('a graph within lexical classes: --classes loads the partition; GPU and ref
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('--rules: the reverse step from the logits after the sampler\'s rules, GPU and reference agree', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dlmk-inspect-'));
+  const V = 24;
+  const logits = join(dir, 'logits.json');
+  writeFileSync(logits, JSON.stringify(Array.from({ length: V }, (_, i) => 2 * Math.sin(1.7 * i))));
+  const tokens = join(dir, 'tokens.json');
+  writeFileSync(tokens, JSON.stringify([3, 9, 9, 5, 9, 14, 3]));
+  const base = [root + 'kernels/semdlm_plus.kernel', '--vocab', String(V), '--t', '0.7', '--s', '0.6', '--x0', '5', '--xt', '9', '--json', '--set', 'k=4', '--logits', logits];
+  const plain = await run(base);
+  assert.is(plain.ruled, null);
+  const argv = [...base, '--rules', '--tokens', tokens, '--step', '3'];
+  const gpu = await run(argv);
+  const ref = await run([...argv, '--reference']);
+  for (const k of ['ruled', 'reverse', 'mixture']) close(gpu[k], ref[k], 1e-5, k);
+  // The semantic-frequency penalty moved mass away from the repeated token 9, and top-p dropped the tail.
+  const ruled = gpu.ruled as number[];
+  const mx = Math.max(...JSON.parse(readFileSync(logits, 'utf8')) as number[]);
+  const raw = (JSON.parse(readFileSync(logits, 'utf8')) as number[]).map((x) => Math.exp(x - mx));
+  const z = raw.reduce((a, b) => a + b, 0);
+  assert.ok(ruled[9]! < raw[9]! / z, `p(9) ${ruled[9]} after rules vs ${raw[9]! / z}`);
+  assert.ok(ruled.some((p) => p === 0), 'top-p leaves some tokens at 0');
+  assert.ok((gpu.notes as string[]).some((n) => n.includes("after the sampler's rules")));
+  close(gpu.elbo, plain.elbo, 0, 'the ELBO reads the raw logits');
+  await usageError([...base, '--tokens', tokens], '--tokens and --step go with --rules');
+  rmSync(dir, { recursive: true, force: true });
+});
+
 async function usageError(argv: string[], text: string): Promise<void> {
   try {
     await inspect.run({ argv, debug: false, stdout: () => {}, stderr: () => {} });
