@@ -9,6 +9,9 @@ import { makeReferenceKernel } from '../../../reference/kernel/index.ts';
 import { createKernelRuntime } from '../../../runtime/kernel/index.ts';
 import { getGpu } from '../../../runtime/gpu/index.ts';
 
+// This file compares the sparse path with the dense one: the switch that turns it off must not be set.
+delete process.env['DLMK_SPARSE_HOPS'];
+
 const v = vocab(512, 9, 8, 4);
 const spec = SHIPPED.semdlm_plus!;
 
