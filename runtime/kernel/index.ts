@@ -4,7 +4,8 @@
 //
 // Every GPU method has an encode* form that records into the caller's GPUCommandEncoder (buffers
 // in, buffers out; positions are [B, L] with one t per sequence; tokens u32 with [MASK] = V) and an
-// async convenience form that uploads host arrays, runs and reads back:
+// async convenience form that uploads host arrays (tokens checked: a bad one is an error naming its
+// position; the encode* forms trust their buffers), runs and reads back:
 //   encodeCorrupt / corrupt            x_t ~ q_t(. | x0), exact path simulation
 //   encodeRowsOrColumns / rows, columns   q_t(. | x0) over S states, q_t(x_t | .) over V
 //   encodeElbo / elbo                  ELBO integrand per position, d/dlogits, (mask, reset, jump) parts

@@ -700,9 +700,24 @@ export class KernelRuntime {
     return (this.clock = { wgsl, table: null });
   }
 
+  /**
+   * Host tokens as u32, each checked: a clean token (x0, below V) or a state (x_t, below S: [MASK] = V
+   * when the kernel has a mask channel). A bad entry is an error naming its position.
+   */
+  private tokens(xs: Uint32Array | number[], kind: 'token' | 'state', what: string): Uint32Array {
+    const lim = kind === 'token' ? this.V : this.S;
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i]!;
+      if (!(Number.isInteger(x) && x >= 0 && x < lim)) {
+        throw new KernelRuntimeError(`${what}[${i}] = ${x} is not a ${kind === 'token' ? `token (0..${lim - 1})` : `state (0..${lim - 1}${this.st.hasMask ? `; [MASK] is ${this.V}` : ''})`}`);
+      }
+    }
+    return Uint32Array.from(xs);
+  }
+
   /** Convenience: corrupts host tokens (t per sequence of L positions, or one t). */
   async corrupt(x0: Uint32Array | number[], t: ArrayLike<number> | number, o: { L?: number; seed: number; stream?: number }): Promise<Uint32Array> {
-    const tok = Uint32Array.from(x0);
+    const tok = this.tokens(x0, 'token', 'x0');
     const sh = this.shape(tok.length, t, o.L);
     const out = this.fresh(tok.length * 4);
     const r = await this.run({ out: { buf: out, bytes: tok.length * 4 } }, (enc) => this.encodeCorrupt(enc, { ...sh, x0: this.upload(tok), out, seed: o.seed, stream: o.stream }));
@@ -797,7 +812,7 @@ export class KernelRuntime {
 
   /** Convenience: one reverse step from host logits; x_s per position. */
   async reverseStep(logits: Float32Array, xt: Uint32Array | number[], t: ArrayLike<number> | number, s: ArrayLike<number> | number, o: { L?: number; H?: number; seed: number; stream?: number }): Promise<Uint32Array> {
-    const tok = Uint32Array.from(xt);
+    const tok = this.tokens(xt, 'state', 'xt');
     const sh = this.shape(tok.length, t, o.L, o.H);
     const ss = typeof s === 'number' ? Array.from({ length: sh.B }, () => s) : s;
     const out = this.fresh(tok.length * 4);
@@ -809,7 +824,7 @@ export class KernelRuntime {
 
   /** Convenience: the reverse step's mixture (weights over stay, walk, reset, unmask; walk law; b_s law) per position. */
   async reverseMixture(logits: Float32Array, xt: Uint32Array | number[], t: ArrayLike<number> | number, s: ArrayLike<number> | number, o: { L?: number; H?: number } = {}): Promise<{ weights: Float32Array; walk: Float32Array; b: Float32Array }> {
-    const tok = Uint32Array.from(xt);
+    const tok = this.tokens(xt, 'state', 'xt');
     const N = tok.length;
     const sh = this.shape(N, t, o.L, o.H);
     const ss = typeof s === 'number' ? Array.from({ length: sh.B }, () => s) : s;
@@ -866,7 +881,7 @@ export class KernelRuntime {
 
   /** Convenience: reverse rates from host logits, [N, S]. */
   async rates(logits: Float32Array, xt: Uint32Array | number[], t: ArrayLike<number> | number, o: { L?: number; H?: number } = {}): Promise<Float32Array> {
-    const tok = Uint32Array.from(xt);
+    const tok = this.tokens(xt, 'state', 'xt');
     const sh = this.shape(tok.length, t, o.L, o.H);
     const out = this.fresh(tok.length * this.S * 4);
     const r = await this.run({ out: { buf: out, bytes: tok.length * this.S * 4 } }, (enc) =>
@@ -1015,7 +1030,7 @@ export class KernelRuntime {
   /** KL(q_1(. | x0) || p_1) for each x0 (the ELBO's prior term), rows at t = 1 with exact hops. */
   async priorKL(x0: Uint32Array | number[]): Promise<Float64Array> {
     const ps = await this.priorInfo();
-    const tok = Uint32Array.from(x0);
+    const tok = this.tokens(x0, 'token', 'x0');
     const N = tok.length;
     const sh: BatchShape = { B: 1, L: N, t: [1], H: this.exactHops(1) };
     const sp = this.slots(sh);
@@ -1118,7 +1133,7 @@ export class KernelRuntime {
 
   /** Convenience: rules on host logits [N, V]; tokens are the current tokens of the N positions. */
   async applyRules(logits: Float32Array, tokens: Uint32Array | number[], o: { L?: number; t: ArrayLike<number> | number; s?: ArrayLike<number> | number; step?: number }): Promise<Float32Array> {
-    const tok = Uint32Array.from(tokens);
+    const tok = this.tokens(tokens, 'state', 'tokens');
     const N = tok.length;
     const L = o.L ?? N;
     const B = N / L;
@@ -1209,7 +1224,7 @@ export class KernelRuntime {
 
   /** Rows q_t(. | x0) for each x0 (t per position, or one t, or per sequence with L), [N, S]. */
   async rows(x0: Uint32Array | number[], t: ArrayLike<number> | number, o: { L?: number; H?: number } = {}): Promise<Float32Array> {
-    const tok = Uint32Array.from(x0);
+    const tok = this.tokens(x0, 'token', 'x0');
     const sh = this.shape(tok.length, t, o.L, o.H);
     const out = this.fresh(tok.length * this.S * 4);
     const r = await this.run({ out: { buf: out, bytes: tok.length * this.S * 4 } }, (enc) =>
@@ -1220,7 +1235,7 @@ export class KernelRuntime {
 
   /** Columns q_t(xt | .) over x0 for each xt ([MASK] = V), [N, V]. */
   async columns(xt: Uint32Array | number[], t: ArrayLike<number> | number, o: { L?: number; H?: number } = {}): Promise<Float32Array> {
-    const tok = Uint32Array.from(xt);
+    const tok = this.tokens(xt, 'state', 'xt');
     const sh = this.shape(tok.length, t, o.L, o.H);
     const out = this.fresh(tok.length * this.V * 4);
     const r = await this.run({ out: { buf: out, bytes: tok.length * this.V * 4 } }, (enc) =>
@@ -1249,8 +1264,8 @@ export class KernelRuntime {
         this.encodeElbo(enc, {
           ...sh,
           logits: this.upload(logits),
-          x0: this.upload(Uint32Array.from(x0)),
-          xt: this.upload(Uint32Array.from(xt)),
+          x0: this.upload(this.tokens(x0, 'token', 'x0')),
+          xt: this.upload(this.tokens(xt, 'state', 'xt')),
           loss,
           dlogits: grad,
           parts,

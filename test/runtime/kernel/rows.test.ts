@@ -46,4 +46,27 @@ for (const [name, make] of KERNELS) {
   });
 }
 
+
+test('host tokens out of range are errors naming the position', async () => {
+  const P = await pair(SHIPPED.everything!(), v);
+  const logits = new Float32Array(2 * v.V);
+  const expectError = async (f: () => Promise<unknown>, text: string) => {
+    try {
+      await f();
+    } catch (e) {
+      assert.ok((e as Error).message.includes(text), (e as Error).message);
+      return;
+    }
+    assert.unreachable(`expected an error with "${text}"`);
+  };
+  await expectError(() => P.rt.corrupt([1, v.V], 0.5, { seed: 1 }), `x0[1] = ${v.V} is not a token (0..${v.V - 1})`);
+  await expectError(() => P.rt.rows([-1, 2], 0.5), 'x0[0] = -1 is not a token');
+  await expectError(() => P.rt.columns([1, v.V + 1], 0.5), `xt[1] = ${v.V + 1} is not a state (0..${v.V}; [MASK] is ${v.V})`);
+  await expectError(() => P.rt.elbo(logits, [1, 2.5], [1, 2], 0.5), 'x0[1] = 2.5 is not a token');
+  await expectError(() => P.rt.reverseStep(logits, [v.V + 3, 1], 0.5, 0.4, { seed: 1 }), `xt[0] = ${v.V + 3} is not a state`);
+  await expectError(() => P.rt.applyRules(logits, [1, 99], { L: 2, t: 0.5 }), 'tokens[1] = 99 is not a state');
+  // [MASK] (= V) is a state, not a clean token.
+  await expectError(() => P.rt.priorKL([v.V]), `x0[0] = ${v.V} is not a token`);
+});
+
 test.run();
