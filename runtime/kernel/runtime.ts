@@ -704,8 +704,7 @@ export class KernelRuntime {
    * Host tokens as u32, each checked: a clean token (x0, below V) or a state (x_t, below S: [MASK] = V
    * when the kernel has a mask channel). A bad entry is an error naming its position.
    */
-  private tokens(xs: Uint32Array | number[], kind: 'token' | 'state', what: string): Uint32Array {
-    const lim = kind === 'token' ? this.V : this.S;
+  private tokens(xs: Uint32Array | number[], kind: 'token' | 'state', what: string, lim = kind === 'token' ? this.V : this.S): Uint32Array {
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i]!;
       if (!(Number.isInteger(x) && x >= 0 && x < lim)) {
@@ -1104,7 +1103,8 @@ export class KernelRuntime {
     const tsBuf = tableBuffer(this.gpu, ts);
     const prmBuf = tableBuffer(this.gpu, prm);
     const gb = graphs.flatMap((g) => [this.graphs[g]!.rowPtr, this.graphs[g]!.col]);
-    const hoisted = hoist ? this.ws.get('rulesHoist', nh * a.B * V * 4) : this.ws.get('dummy', 16);
+    // Distinct stand-ins: one buffer may not be bound read-only and read-write in one dispatch.
+    const hoisted = hoist ? this.ws.get('rulesHoist', nh * a.B * V * 4) : this.ws.get('dummyHoist', 16);
     if (hoist) {
       rec.dispatch(
         this.prog('rules_seq', () => rulesSeqProgram({ rules, params: names, graphs, W: sgW })),
@@ -1120,7 +1120,7 @@ export class KernelRuntime {
       const iw = windowOf(this.gpu, a.logits, r0 * V, n * V);
       const ow = windowOf(this.gpu, a.out, r0 * V, n * V);
       const prev = this.ws.get('rulesPrev', n * V * 4);
-      const cand = select ? this.ws.get('rulesCand', 2 * n * V * 4) : this.ws.get('dummy', 16);
+      const cand = select ? this.ws.get('rulesCand', 2 * n * V * 4) : this.ws.get('dummyCand', 16);
       rec.dispatch(
         prog,
         { V, C: n, n: a.L, R: r0, act: a.B, shift: iw.shift, nb: ow.shift, f0: a.step ?? 0 },
@@ -1133,7 +1133,8 @@ export class KernelRuntime {
 
   /** Convenience: rules on host logits [N, V]; tokens are the current tokens of the N positions. */
   async applyRules(logits: Float32Array, tokens: Uint32Array | number[], o: { L?: number; t: ArrayLike<number> | number; s?: ArrayLike<number> | number; step?: number }): Promise<Float32Array> {
-    const tok = this.tokens(tokens, 'state', 'tokens');
+    // V (a position with no token yet) is allowed and not counted, with or without a mask channel.
+    const tok = this.tokens(tokens, 'state', 'tokens', this.V + 1);
     const N = tok.length;
     const L = o.L ?? N;
     const B = N / L;

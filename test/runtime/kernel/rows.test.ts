@@ -65,6 +65,7 @@ test('host tokens out of range are errors naming the position', async () => {
   await expectError(() => P.rt.elbo(logits, [1, 2.5], [1, 2], 0.5), 'x0[1] = 2.5 is not a token');
   await expectError(() => P.rt.reverseStep(logits, [v.V + 3, 1], 0.5, 0.4, { seed: 1 }), `xt[0] = ${v.V + 3} is not a state`);
   await expectError(() => P.rt.applyRules(logits, [1, 99], { L: 2, t: 0.5 }), 'tokens[1] = 99 is not a state');
+  await P.rt.applyRules(logits, [1, v.V], { L: 2, t: 0.5 }); // V: a position with no token yet
   // [MASK] (= V) is a state, not a clean token.
   await expectError(() => P.rt.priorKL([v.V]), `x0[0] = ${v.V} is not a token`);
 });
