@@ -1,7 +1,8 @@
 // Randomised differential test of the whole GPU back end against the float64 reference: kernels
 // drawn at random from the channel algebra (mask, reset(uniform), reset(unigram), jump; random
 // shares; loglinear or corrupted-at-0 linear schedules; adaptive or fixed hops), and for each the
-// rows, columns, ELBO (value, parts, gradient) and reverse-step mixture at random positions.
+// rows, columns, ELBO (value, parts, gradient), reverse-step mixture, reverse rates, the prior and
+// the KL to it at random positions.
 // Fixed seed; tolerances as the per-quantity tests (1e-5 on probabilities, 1e-4 on ELBO terms).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -39,6 +40,10 @@ for (let i = 0; i < 16; i++) {
     const cols = await P.rt.columns(xt, ts, { L: 1 });
     const el = await P.rt.elbo(logits, x0, xt, ts, { L: 1 });
     const mix = await P.rt.reverseMixture(logits, xt, ts, ss, { L: 1 });
+    const rates = await P.rt.rates(logits, xt, ts, { L: 1 });
+    const kl = await P.rt.priorKL(x0);
+    const prior = await P.rt.prior();
+    assert.ok(maxRelErr(prior, P.ref.prior(), 1e-9) < 1e-5, 'prior p_1');
     const st = P.rt.st;
     for (let i = 0; i < N; i++) {
       const at = `position ${i} (t = ${ts[i]}, s = ${ss[i]}, x0 = ${x0[i]}, x_t = ${xt[i]})`;
@@ -63,6 +68,13 @@ for (let i = 0; i < 16; i++) {
       const zs = e.reduce((a, b) => a + b, 0);
       const rm = P.ref.reverseMixture(e.map((x) => x / zs), xt[i]!, ts[i]!, ss[i]!);
       assert.ok(maxRelErr(mix.weights.subarray(4 * i, 4 * i + 4), rm.weights, 1e-9) < 1e-5, `mixture weights ${Array.from(mix.weights.subarray(4 * i, 4 * i + 4))} vs ${Array.from(rm.weights)} at ${at}`);
+      const rr = P.ref.reverseRates(e.map((x) => x / zs), xt[i]!, ts[i]!);
+      let rmax = 0;
+      for (const x of rr) rmax = Math.max(rmax, Math.abs(x));
+      const got = rates.subarray(i * P.rt.S, (i + 1) * P.rt.S);
+      for (let y = 0; y < P.rt.S; y++) assert.ok(Math.abs(got[y]! - rr[y]!) <= 1e-5 * Math.abs(rr[y]!) + 1e-6 * rmax, `rate to ${y}: ${got[y]} vs ${rr[y]} at ${at}`);
+      const wantKl = P.ref.priorKL(x0[i]!);
+      assert.ok(Math.abs(kl[i]! - wantKl) <= 1e-4 * Math.max(wantKl, 1e-6), `KL to the prior ${kl[i]} vs ${wantKl} at ${at}`);
     }
   });
 }
