@@ -329,6 +329,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   let M = sg_max(m);
   let iz = 1.0 / sg_add(select(0.0, s * exp(m - M), s > 0.0));
+  let liz = log(iz);
   let x0 = x0s[p];
   let z = xts[p];
   let masked = z >= d.V;
@@ -354,31 +355,59 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     F = 0.0;
     gz = 0.0;
   }
-  // Loss sum_{y != z} D(a_y || kap b_y), <p, G>, and G_y into dl.
-  let ob = d.nb + row * d.V;
+  // Loss sum_{y != z} D(a_y || kap b_y) and C = sum_{y != z} c_y, c_y = a_y p_y / b_y. Where p_y
+  // underflows in f32 (a logit more than ~87 below the largest: a model confidently wrong) log b_y
+  // comes from the logit itself and p_y / b_y = 1 / (rho_y / p_y + h0), so loss and gradient stay
+  // finite and exact.
   var acc = vec2<f32>(0.0);
-  var dacc = vec2<f32>(0.0);
+  var cacc = vec2<f32>(0.0);
   if (F != 0.0) {
     for (var y = l; y < d.V; y = y + W) {
-      let py = exp(logits[ib + y] - M) * iz;
+      if (!masked && y == z) { continue; }
+      let lp = logits[ib + y] - M + liz;
+      let py = exp(lp);
       let ry = ${rho};
       let ay = ry + select(0.0, h0, y == x0);
       let by = ry + h0 * py;
-      var gy = gz;
-      if (masked || y != z) {
-        acc = kahan_add(acc, dlmk_breg(ay, kap * by));
-        gy = select(0.0, F * (kap - ay / by), by > 0.0);
+      var dy = 0.0;
+      if (ay > 0.0 && !(kap * by > 1e-30 * ay)) {
+        let lb = select(log(by), log(h0) + lp, ry == 0.0);
+        dy = ay * (log(ay) - log(kap) - lb - 1.0) + kap * by;
+      } else {
+        dy = dlmk_breg(ay, kap * by);
       }
-      dacc = kahan_add(dacc, py * gy);
-      dl[ob + y] = gy;
+      acc = kahan_add(acc, dy);
+      cacc = kahan_add(cacc, ay * select(1.0 / (ry * exp(-lp) + h0), 1.0 / h0, ry == 0.0));
     }
   }
   let dense = F * sg_add(acc.x - acc.y);
-  let dot = sg_add(dacc.x - dacc.y);
-  // Gradient (dl holds G from the loss pass).
+  let Cs = sg_add(cacc.x - cacc.y);
+  // Gradient f0 h0 p_y (G_y - <p, G>) with G_y = F (kap - a_y / b_y) (y != z), G_z = gz, written so
+  // that kap cancels exactly: with K = kap p_z = a_z p_z / b_z (0 when z = [MASK]),
+  //   y != z: F (K p_y - c_y + p_y C) - p_y p_z gz;   y = z: (1 - p_z)(p_z gz - F K) + F p_z C.
+  let ob = d.nb + row * d.V;
+  var pz = 0.0;
+  var K = 0.0;
+  if (!masked) {
+    let lpz = logits[ib + z] - M + liz;
+    pz = exp(lpz);
+    let y = z;
+    K = az * select(1.0 / ((${rho}) * exp(-lpz) + h0), 1.0 / h0, (${rho}) == 0.0);
+  }
   for (var y = l; y < d.V; y = y + W) {
     var gl = 0.0;
-    if (F != 0.0) { gl = d.f0 * h0 * exp(logits[ib + y] - M) * iz * (dl[ob + y] - dot); }
+    if (F != 0.0) {
+      let lp = logits[ib + y] - M + liz;
+      let py = exp(lp);
+      if (!masked && y == z) {
+        gl = (1.0 - pz) * (pz * gz - F * K) + F * pz * Cs;
+      } else {
+        let ry = ${rho};
+        let cy = (ry + select(0.0, h0, y == x0)) * select(1.0 / (ry * exp(-lp) + h0), 1.0 / h0, ry == 0.0);
+        gl = F * (K * py - cy + py * Cs) - py * pz * gz;
+      }
+      gl = d.f0 * h0 * gl;
+    }
     dl[ob + y] = gl;
   }
   if (l == 0u) {

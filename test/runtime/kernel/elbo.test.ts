@@ -82,6 +82,29 @@ test('masking: the integrand is MDLM\'s weighted cross-entropy on masked positio
   }
 });
 
+test('a confidently wrong model (p_hat(x0) ~ e^-120, below f32 range): finite loss and gradient equal to the reference', async () => {
+  for (const name of ['masking', 'uniform', 'hybrid']) {
+    const P = await pair(SHIPPED[name]!(), v);
+    const N = 4;
+    const x0 = [3, 3, 7, 7];
+    // x0's logit 120 below the others (and the others spread): f32 exp underflows, float64 does not.
+    const logits = Float32Array.from({ length: N * v.V }, (_, i) => (i % v.V === x0[Math.floor(i / v.V)] ? -120 : Math.sin(i)));
+    const ts = [0.3, 0.8, 0.5, 0.95];
+    const xt = P.rt.st.hasMask ? [v.V, v.V, 7, v.V] : [3, 5, 7, 1];
+    const got = await P.rt.elbo(logits, x0, xt, ts);
+    for (let i = 0; i < N; i++) {
+      const ref = P.ref.elbo(Float64Array.from(logits.subarray(i * v.V, (i + 1) * v.V)), x0[i]!, xt[i]!, ts[i]!);
+      assert.ok(Number.isFinite(got.loss[i]!) && Math.abs(got.loss[i]! - ref.value) <= 1e-4 * Math.max(ref.value, 1e-6), `${name} ${i}: loss ${got.loss[i]} vs ${ref.value}`);
+      let gmax = 0;
+      for (const g of ref.grad) gmax = Math.max(gmax, Math.abs(g));
+      for (let y = 0; y < v.V; y++) {
+        const g = got.grad[i * v.V + y]!;
+        assert.ok(Math.abs(g - ref.grad[y]!) <= 1e-4 * Math.abs(ref.grad[y]!) + 1e-5 * gmax + 1e-9, `${name} ${i}: grad[${y}] ${g} vs ${ref.grad[y]}`);
+      }
+    }
+  }
+});
+
 test('an unreachable x_t: NaN loss and zero gradient on the GPU, an error naming the position from rt.elbo', async () => {
   // masking (row layout): x0 = 1, x_t = 2 is neither x0 nor [MASK]. semdlm with H = 1 (column
   // layout): a token more than one hop from x0 is beyond the truncation.
