@@ -320,16 +320,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let h0 = seqc[3u * sl + 2u].y;
   let rws = rw[sl];
   let ib = d.shift + row * d.V;
-  // Softmax statistics, online per lane, then across the subgroup.
+  // Softmax statistics, online per lane, then across the subgroup. r is the lane's sum of
+  // exp(x - m) without its largest term (no subtraction), so Z - 1 = the sum without the global
+  // maximum is exact to f32 and log Z = log1p(Z - 1) keeps a confident model's -log p near 0.
   var m = -3.4028234663852886e38;
-  var s = 0.0;
+  var r = -1.0;
+  var im = 0u;
   for (var v = l; v < d.V; v = v + W) {
     let x = logits[ib + v];
-    if (x > m) { s = s * exp(m - x) + 1.0; m = x; } else { s = s + exp(x - m); }
+    if (x > m) { r = (r + 1.0) * exp(m - x); m = x; im = v; } else { r = r + exp(x - m); }
   }
   let M = sg_max(m);
-  let iz = 1.0 / sg_add(select(0.0, s * exp(m - M), s > 0.0));
-  let liz = log(iz);
+  let first = sg_minu(select(W, l, m == M));
+  // The token of the largest logit (p_hat's mode): its gradient is written apart below.
+  let ymax = sg_minu(select(0xffffffffu, im, l == first));
+  let zm1 = sg_add(select(select(0.0, (r + 1.0) * exp(m - M), r >= 0.0), r, l == first));
+  let liz = -dlmk_log1p(zm1);
   let x0 = x0s[p];
   let z = xts[p];
   let masked = z >= d.V;
@@ -338,16 +344,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var kap = 1.0;
   var F = select(0.0, q0.y / q0.x, q0.x > 0.0);
   var gz = 0.0;
+  // At a real z: p_z, delta_z - p_z (by expm1 when z = x0, so no cancellation near 1), K = kap p_z.
+  var rz = 0.0;
+  var pz = 0.0;
+  var dzp = 0.0;
+  var K = 0.0;
   if (!masked) {
     let y = z;
-    let rz = ${rho};
+    rz = ${rho};
+    let lpz = logits[ib + z] - M + liz;
+    pz = exp(lpz);
+    dzp = select(-pz, -dlmk_expm1(lpz), z == x0);
     az = rz + select(0.0, h0, z == x0);
-    bz = rz + h0 * exp(logits[ib + z] - M) * iz;
+    bz = rz + h0 * pz;
     kap = az / bz;
+    K = az * select(1.0 / (rz * exp(-lpz) + h0), 1.0 / h0, rz == 0.0);
     var sigPi = 0.0;
     for (var g = 0u; g < NG; g = g + 1u) { sigPi = sigPi + sg[g] * dists[g * d.V + z]; }
     F = sigPi / az;
-    if (sigPi != 0.0) { gz = sigPi * q0.w * (bz - az) / (az * bz * bz); }
+    // G_z = sigma pi_z S (b_z - a_z) / (a_z b_z^2), b_z - a_z = -h0 (delta_z - p_z).
+    if (sigPi != 0.0) { gz = -sigPi * q0.w * h0 * dzp / (az * bz * bz); }
   }
   // x_t unreachable from x0 (a_z = 0): no loss (NaN, from d.seed0's bits), no gradient.
   let bad = !(az > 0.0);
@@ -355,51 +371,80 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     F = 0.0;
     gz = 0.0;
   }
-  // Loss sum_{y != z} D(a_y || kap b_y) and C = sum_{y != z} c_y, c_y = a_y p_y / b_y. Where p_y
-  // underflows in f32 (a logit more than ~87 below the largest: a model confidently wrong) log b_y
-  // comes from the logit itself and p_y / b_y = 1 / (rho_y / p_y + h0), so loss and gradient stay
-  // finite and exact.
+  // Loss sum_{y != z} D(a_y || kap b_y); w_y = p_y G_y into dl, <p, G> = sum w_y, and
+  // C = sum_{y != z} c_y with c_y = a_y p_y / b_y. Written without cancellation:
+  //   p_y / b_y = 1 / (rho_y / p_y + h0)       (finite when p_y underflows, a confident model)
+  //   G_y = F (kap b_y - a_y) / b_y, D(a_y || kap b_y) = a_y phi((kap b_y - a_y) / a_y), with
+  //   kap b_y - a_y = h0 (p_y - delta_y)                                          (z = [MASK])
+  //                 = h0 [rho_z (p_y - delta_y) + rho_y (delta_z - p_z) + h0 (delta_z p_y - delta_y p_z)] / b_z
+  // (a_z b_y - a_y b_z expanded, p - delta by expm1 near 1): a well-fit model's small loss and
+  // gradient keep their relative precision; and log b_y from the logit where b_y underflows.
+  let ob = d.nb + row * d.V;
+  let dz = select(0.0, 1.0, z == x0);
+  // p - 1 at x0 and at the mode, once (expm1 near 0 keeps their precision).
+  let pm0 = dlmk_expm1(logits[ib + x0] - M + liz);
+  let pmMax = dlmk_expm1(logits[ib + ymax] - M + liz);
   var acc = vec2<f32>(0.0);
+  var dacc = vec2<f32>(0.0);
   var cacc = vec2<f32>(0.0);
+  var wm = 0.0;
   if (F != 0.0) {
     for (var y = l; y < d.V; y = y + W) {
-      if (!masked && y == z) { continue; }
       let lp = logits[ib + y] - M + liz;
       let py = exp(lp);
-      let ry = ${rho};
-      let ay = ry + select(0.0, h0, y == x0);
-      let by = ry + h0 * py;
-      var dy = 0.0;
-      if (ay > 0.0 && !(kap * by > 1e-30 * ay)) {
-        let lb = select(log(by), log(h0) + lp, ry == 0.0);
-        dy = ay * (log(ay) - log(kap) - lb - 1.0) + kap * by;
-      } else {
-        dy = dlmk_breg(ay, kap * by);
+      var wy = py * gz;
+      if (masked || y != z) {
+        let ry = ${rho};
+        let ay = ry + select(0.0, h0, y == x0);
+        let by = ry + h0 * py;
+        let pby = select(1.0 / (ry * exp(-lp) + h0), 1.0 / h0, ry == 0.0);
+        let pm = select(py, pm0, y == x0);
+        // diff = kap b_y - a_y without cancellation.
+        var diff = h0 * pm;
+        if (!masked) {
+          let dy0 = select(0.0, 1.0, y == x0);
+          diff = h0 * (rz * pm + ry * dzp + h0 * (dz * py - dy0 * pz)) / bz;
+        }
+        // D(a_y || kap b_y) = a_y phi(diff / a_y); where kap b_y is below f32 range against a_y,
+        // a_y (-log(kap b_y / a_y) - 1) + kap b_y with log b_y from the logit.
+        var dy = 0.0;
+        if (!(ay > 0.0)) {
+          dy = kap * by;
+        } else if (!(kap * by > 1e-30 * ay)) {
+          let lb = select(log(by), log(h0) + lp, ry == 0.0);
+          dy = ay * (log(ay) - log(kap) - lb - 1.0) + kap * by;
+        } else {
+          dy = ay * dlmk_phi(diff / ay);
+        }
+        acc = kahan_add(acc, dy);
+        wy = F * diff * pby;
+        cacc = kahan_add(cacc, ay * pby);
       }
-      acc = kahan_add(acc, dy);
-      cacc = kahan_add(cacc, ay * select(1.0 / (ry * exp(-lp) + h0), 1.0 / h0, ry == 0.0));
+      if (y == ymax) { wm = wy; } else { dacc = kahan_add(dacc, wy); }
+      dl[ob + y] = wy;
     }
   }
   let dense = F * sg_add(acc.x - acc.y);
+  // <p, G> = dotx + wmax, the mode's term apart: at the mode p_y ~ 1 and w_y - p_y <p, G> =
+  // w_y (1 - p_y) - p_y dotx, with 1 - p_y by expm1, has no cancellation.
+  let dotx = sg_add(dacc.x - dacc.y);
+  let wmax = sg_add(wm);
+  let dot = dotx + wmax;
   let Cs = sg_add(cacc.x - cacc.y);
-  // Gradient f0 h0 p_y (G_y - <p, G>) with G_y = F (kap - a_y / b_y) (y != z), G_z = gz, written so
-  // that kap cancels exactly: with K = kap p_z = a_z p_z / b_z (0 when z = [MASK]),
-  //   y != z: F (K p_y - c_y + p_y C) - p_y p_z gz;   y = z: (1 - p_z)(p_z gz - F K) + F p_z C.
-  let ob = d.nb + row * d.V;
-  var pz = 0.0;
-  var K = 0.0;
-  if (!masked) {
-    let lpz = logits[ib + z] - M + liz;
-    pz = exp(lpz);
-    let y = z;
-    K = az * select(1.0 / ((${rho}) * exp(-lpz) + h0), 1.0 / h0, (${rho}) == 0.0);
-  }
+  // Gradient f0 h0 p_y (G_y - <p, G>). When kap is large (the model puts far less on z than the
+  // posterior does) w_y and p_y <p, G> share a large kap p_y part; the same quantity written with
+  // kap cancelled algebraically avoids it: with K = kap p_z,
+  //   y != z: F (K p_y - c_y + p_y C) - p_y p_z G_z;   y = z: (1 - p_z)(p_z G_z - F K) + F p_z C.
+  // Near kap = 1 (a well-fit model) w_y - p_y <p, G> is the accurate form.
+  let bigKap = !masked && kap > 4.0;
   for (var y = l; y < d.V; y = y + W) {
     var gl = 0.0;
     if (F != 0.0) {
       let lp = logits[ib + y] - M + liz;
       let py = exp(lp);
-      if (!masked && y == z) {
+      if (!bigKap) {
+        gl = select(dl[ob + y] - py * dot, -wmax * pmMax - py * dotx, y == ymax);
+      } else if (y == z) {
         gl = (1.0 - pz) * (pz * gz - F * K) + F * pz * Cs;
       } else {
         let ry = ${rho};

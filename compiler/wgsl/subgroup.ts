@@ -9,10 +9,12 @@ export function subgroupModule(subgroups: boolean): WgslModule {
     ? `@diagnostic(off, subgroup_uniformity) fn sg_add(x: f32) -> f32 { return subgroupAdd(x); }
 @diagnostic(off, subgroup_uniformity) fn sg_max(x: f32) -> f32 { return subgroupMax(x); }
 @diagnostic(off, subgroup_uniformity) fn sg_excl(x: u32) -> u32 { return subgroupExclusiveAdd(x); }
-@diagnostic(off, subgroup_uniformity) fn sg_addu(x: u32) -> u32 { return subgroupAdd(x); }`
+@diagnostic(off, subgroup_uniformity) fn sg_addu(x: u32) -> u32 { return subgroupAdd(x); }
+@diagnostic(off, subgroup_uniformity) fn sg_minu(x: u32) -> u32 { return subgroupMin(x); }`
     : `fn sg_add(x: f32) -> f32 { return x; }
 fn sg_max(x: f32) -> f32 { return x; }
 fn sg_excl(x: u32) -> u32 { return 0u; }
-fn sg_addu(x: u32) -> u32 { return x; }`;
+fn sg_addu(x: u32) -> u32 { return x; }
+fn sg_minu(x: u32) -> u32 { return x; }`;
   return wgslModule(`subgroup_${subgroups ? 'sg' : 'lane'}`, code, [], subgroups ? ['subgroups'] : []);
 }

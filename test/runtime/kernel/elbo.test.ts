@@ -105,6 +105,30 @@ test('a confidently wrong model (p_hat(x0) ~ e^-120, below f32 range): finite lo
   }
 });
 
+test('a well-fit, confident model (p_hat(x0) = 1 - 1e-4 and 1 - 2e-5): small gradients still equal the reference', async () => {
+  for (const name of ['masking', 'uniform', 'hybrid']) {
+    const P = await pair(SHIPPED[name]!(), v);
+    for (const conf of [12, 14]) {
+      const N = 4;
+      const x0 = [3, 3, 7, 7];
+      const logits = Float32Array.from({ length: N * v.V }, (_, i) => (i % v.V === x0[Math.floor(i / v.V)] ? conf : 0.01 * Math.sin(i)));
+      const ts = [0.3, 0.8, 0.5, 0.1];
+      const xt = name === 'masking' ? [v.V, v.V, 7, v.V] : name === 'hybrid' ? [v.V, 5, 7, v.V] : [3, 5, 7, 7];
+      const got = await P.rt.elbo(logits, x0, xt, ts);
+      for (let i = 0; i < N; i++) {
+        const ref = P.ref.elbo(Float64Array.from(logits.subarray(i * v.V, (i + 1) * v.V)), x0[i]!, xt[i]!, ts[i]!);
+        assert.ok(Math.abs(got.loss[i]! - ref.value) <= 1e-4 * ref.value + 1e-12, `${name} conf ${conf} ${i}: loss ${got.loss[i]} vs ${ref.value}`);
+        let gmax = 0;
+        for (const g of ref.grad) gmax = Math.max(gmax, Math.abs(g));
+        for (let y = 0; y < v.V; y++) {
+          const g = got.grad[i * v.V + y]!;
+          assert.ok(Math.abs(g - ref.grad[y]!) <= 1e-4 * Math.abs(ref.grad[y]!) + 1e-4 * gmax + 1e-12, `${name} conf ${conf} ${i}: grad[${y}] ${g} vs ${ref.grad[y]} (max ${gmax})`);
+        }
+      }
+    }
+  }
+});
+
 test('an unreachable x_t: NaN loss and zero gradient on the GPU, an error naming the position from rt.elbo', async () => {
   // masking (row layout): x0 = 1, x_t = 2 is neither x0 nor [MASK]. semdlm with H = 1 (column
   // layout): a token more than one hop from x0 is beyond the truncation.
