@@ -309,6 +309,11 @@ export function elboRowProgram(o: { groups: number; subgroups: boolean; W: numbe
 const W: u32 = ${W}u;
 const NG: u32 = ${o.groups}u;
 
+// p_y / b_y with b_y = rho_y + h0 p_y, from log p_y: finite when p_y underflows.
+fn p_over_b(lp: f32, ry: f32, h0: f32) -> f32 {
+  return select(1.0 / (ry * exp(-lp) + h0), 1.0 / h0, ry == 0.0);
+}
+
 @compute @workgroup_size(${W})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l: u32, @builtin(num_workgroups) nw: vec3<u32>) {
   let row = wid.x + wid.y * nw.x;
@@ -358,7 +363,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     az = rz + select(0.0, h0, z == x0);
     bz = rz + h0 * pz;
     kap = az / bz;
-    K = az * select(1.0 / (rz * exp(-lpz) + h0), 1.0 / h0, rz == 0.0);
+    K = az * p_over_b(lpz, rz, h0);
     var sigPi = 0.0;
     for (var g = 0u; g < NG; g = g + 1u) { sigPi = sigPi + sg[g] * dists[g * d.V + z]; }
     F = sigPi / az;
@@ -397,7 +402,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let ry = ${rho};
         let ay = ry + select(0.0, h0, y == x0);
         let by = ry + h0 * py;
-        let pby = select(1.0 / (ry * exp(-lp) + h0), 1.0 / h0, ry == 0.0);
+        let pby = p_over_b(lp, ry, h0);
         let pm = select(py, pm0, y == x0);
         // diff = kap b_y - a_y without cancellation.
         var diff = h0 * pm;
@@ -448,7 +453,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         gl = (1.0 - pz) * (pz * gz - F * K) + F * pz * Cs;
       } else {
         let ry = ${rho};
-        let cy = (ry + select(0.0, h0, y == x0)) * select(1.0 / (ry * exp(-lp) + h0), 1.0 / h0, ry == 0.0);
+        let cy = (ry + select(0.0, h0, y == x0)) * p_over_b(lp, ry, h0);
         gl = F * (K * py - cy + py * Cs) - py * pz * gz;
       }
       gl = d.f0 * h0 * gl;
