@@ -278,6 +278,14 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw
 }
 
 /**
+ * WGSL for rho_y = sum_g R_g pi_g(y) of a kernel without a graph (the reset part has hop 0 only):
+ * `weights` a vec4 of the groups' R_g, the laws in `dists` ([group][V]), the token in `y`.
+ */
+export function resetMixWgsl(groups: number, weights: string): string {
+  return groups ? Array.from({ length: groups }, (_, g) => `${weights}.${'xyzw'[g]} * dists[${g ? `${g}u * d.V + ` : ''}y]`).join(' + ') : '0.0';
+}
+
+/**
  * The ELBO integrand and its gradient for kernels without a jump channel (mask and reset channels
  * only), in row layout: one subgroup per position reads the position's logits where they lie
  * (no transposes). Without a graph b = h0 p_hat + rho and a = h0 e_x0 + rho over the real tokens
@@ -293,8 +301,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw
  */
 export function elboRowProgram(o: { groups: number; subgroups: boolean; W: number }): WgslProgram {
   const W = o.subgroups ? o.W : 1;
-  // rho_y = sum_g R_g pi_g(y): without a graph the reset part has hop 0 only.
-  const rho = o.groups ? Array.from({ length: o.groups }, (_, g) => `rws.${'xyzw'[g]} * dists[${g ? `${g}u * d.V + ` : ''}y]`).join(' + ') : '0.0';
+  const rho = resetMixWgsl(o.groups, 'rws');
   const code = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read> rw: array<vec4<f32>>;

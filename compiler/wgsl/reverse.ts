@@ -8,6 +8,7 @@
 // (The common factor e^{-dL_m} of a real x_t is in every weight.) Also the estimated reverse
 // rates R_hat(z -> y) = Q_t(y, z) b_y / b_z (§2.5), one workgroup per position.
 import { categoricalModule, descentWgsl } from './categorical.ts';
+import { resetMixWgsl } from './elbo.ts';
 import { PURPOSE } from './corrupt.ts';
 import { dimsModule } from './dims.ts';
 import { mathModule } from './math.ts';
@@ -140,7 +141,7 @@ ${reverseTail({
  * stream, mode.
  */
 export function reverseRowProgram(W: number, groups: number): WgslProgram {
-  const rho = (r: string) => (groups ? Array.from({ length: groups }, (_, g) => `${r}.${'xyzw'[g]} * dists[${g ? `${g}u * d.V + ` : ''}y]`).join(' + ') : '0.0');
+  const rho = (r: string) => resetMixWgsl(groups, r);
   const code = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read> rw: array<vec4<f32>>;

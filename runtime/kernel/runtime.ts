@@ -468,7 +468,6 @@ export class KernelRuntime {
     const { rho, nS } = this.encodeRho(pre, sp);
     pre.encode(enc);
     const groups = this.resetDists.length;
-    const jump = true;
     const g = this.jump;
     const dummy = this.ws.get('dummy', 16);
     for (const ch of this.chunks(N, a.L, sp)) {
@@ -497,7 +496,7 @@ export class KernelRuntime {
       const partial = this.ws.get('partial', nb * C * 4);
       const wxc = this.wx(C);
       const common = [AP, AD, rho, seqcBuf, colt, xt, this.distsBuf, D0, P1, hw];
-      const o = { groups, jump, wx: wxc, wy: this.lanes / wxc };
+      const o = { groups, jump: true, wx: wxc, wy: this.lanes / wxc };
       rec.dispatch(
         this.prog(`elbo_dense/${groups}/${wxc}`, () => elboDenseProgram(o)),
         { V, C, act: C, nb, R, n: nS },
@@ -507,7 +506,7 @@ export class KernelRuntime {
       // Loss at out[0, C), parts at out[C, 4C) (chunk-local rows).
       const out = this.ws.get('elboOut', 4 * C * 4);
       rec.dispatch(
-        this.prog(`elbo_column/${groups}/${jump}`, () => elboColumnProgram({ ...o, wx: this.lanes, wy: 1 })),
+        this.prog(`elbo_column/${groups}`, () => elboColumnProgram({ ...o, wx: this.lanes, wy: 1 })),
         { V, C, act: C, nb, n: nS, shift: C, seed0: NAN_BITS },
         [...common, partial, g?.tRowPtr ?? dummy, g?.tCol ?? dummy, g?.tW ?? dummy, out],
         [Math.ceil(C / this.lanes)],
@@ -548,7 +547,7 @@ export class KernelRuntime {
     const slotOf = tableBuffer(this.gpu, Uint32Array.from(sp.slotOfSeq));
     // Without a graph rho has hop 0 only: rho = sum_g reset[g][0] pi_g, weights per slot.
     const rw = new Float32Array(4 * sp.slots.length);
-    sp.slots.forEach((sl, i) => sl.co.reset.forEach((r, g) => (rw[4 * i + g] = r[0]!)));
+    sp.slots.forEach((sl, i) => hop0Reset(sl.co, rw, 4 * i));
     const rwBuf = tableBuffer(this.gpu, rw);
     const out = this.ws.get('elboOut', 4 * N * 4);
     const rec = new KernelRecording(this.gpu, this.pipes);
@@ -749,8 +748,8 @@ export class KernelRuntime {
       const rw = new Float32Array(8 * sp.slots.length);
       const rp = new Float32Array(4 * sp.slots.length);
       sp.slots.forEach((sl, i) => {
-        coS[i]!.reset.forEach((r, g) => (rw[8 * i + g] = r[0]!));
-        sl.co.reset.forEach((r, g) => (rw[8 * i + 4 + g] = r[0]!));
+        hop0Reset(coS[i]!, rw, 8 * i);
+        hop0Reset(sl.co, rw, 8 * i + 4);
         rp.set([coS[i]!.maskProb, sl.co.hop[0]!, sl.co.maskProb, coS[i]!.hop[0]!], 4 * i);
       });
       const binds = [tableBuffer(this.gpu, rw), this.distsBuf, tableBuffer(this.gpu, Uint32Array.from(sp.slotOfSeq)), a.xt, tableBuffer(this.gpu, rp)];
@@ -1284,6 +1283,11 @@ export class KernelRuntime {
     }
     return { loss: lossArr, grad: new Float32Array(r.grad), parts: new Float32Array(r.parts) };
   }
+}
+
+/** The reset groups' hop-0 weights R_g of `co` (a kernel without a graph: rho = sum_g R_g pi_g), at out[at + g]. */
+function hop0Reset(co: TransitionCoefs, out: Float32Array, at: number): void {
+  co.reset.forEach((r, g) => (out[at + g] = r[0]!));
 }
 
 /** A 53-bit seed as the two key words of Philox. */
