@@ -10,6 +10,8 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** The declared options (cli/options.ts); help comes from it when present. */
+  decl?: import('./options.ts').CommandDecl;
   /** Returns the process exit code. */
   run(ctx: CommandContext): Promise<number>;
 }

@@ -75,6 +75,23 @@ export function checkAgainst(name: string, doc: unknown): SchemaIssue[] {
   return v(doc) ? [] : summarise(v.errors ?? []);
 }
 
+const bySchema = new Map<string, ValidateFunction>();
+
+/**
+ * Issues of `doc` against a schema object (composed at run time, e.g. the run schema with the
+ * registered plugins); compiled validators are cached by the schema's text.
+ */
+export function checkAgainstSchema(schema: Record<string, unknown>, doc: unknown): SchemaIssue[] {
+  const key = JSON.stringify(schema);
+  let v = bySchema.get(key);
+  if (!v) {
+    const { $id: _id, ...rest } = schema;
+    v = ajv.compile(rest);
+    bySchema.set(key, v);
+  }
+  return v(doc) ? [] : summarise(v.errors ?? []);
+}
+
 /** Throws SpecValidationError unless `doc` matches `specs/<name>.schema.json`. */
 export function assertValid<T>(name: string, doc: unknown, what = name): T {
   const issues = checkAgainst(name, doc);

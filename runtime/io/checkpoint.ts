@@ -17,6 +17,7 @@ import type {
   CheckpointManifest,
   CheckpointOptimizer,
   CheckpointTokenizer,
+  CheckpointTrainer,
   ModelConfig,
 } from '../../specs/types/checkpoint.ts';
 import { writeFileAtomic } from './atomic.ts';
@@ -51,6 +52,8 @@ export interface CheckpointInput {
   optimizer?: CheckpointOptimizer & { tensors: readonly NamedTensor[] };
   /** EMA weights, named like `weights`. */
   ema?: readonly NamedTensor[];
+  /** The trainer's state (runtime/train), for an exact resume. */
+  trainer?: CheckpointTrainer;
 }
 
 export interface LoadedCheckpoint {
@@ -93,6 +96,7 @@ export async function saveCheckpoint(dir: string, c: CheckpointInput): Promise<C
     tokenizer: c.tokenizer ?? null,
     optimizer,
     files,
+    ...(c.trainer ? { trainer: c.trainer } : {}),
   };
   assertValid<CheckpointManifest>('checkpoint', manifest, 'checkpoint manifest');
   await writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');

@@ -48,6 +48,7 @@ export interface CheckpointManifest {
     optimizer?: CheckpointFile;
     ema?: CheckpointFile;
   };
+  trainer?: CheckpointTrainer;
 }
 /**
  * The DiT denoiser of MDLM/DUO: bidirectional rotary attention, adaLN-zero conditioning on the time.
@@ -163,4 +164,34 @@ export interface CheckpointFile {
   path: string;
   bytes: number;
   sha256: Sha256;
+}
+/**
+ * Where the trainer stood when the checkpoint was written (runtime/train): with it, a resumed run continues exactly as an uninterrupted one.
+ *
+ * This interface was referenced by `CheckpointManifest`'s JSON-Schema
+ * via the `definition` "TrainerState".
+ */
+export interface CheckpointTrainer {
+  /**
+   * The training batcher's state (epoch and position; runtime/data).
+   */
+  data: {};
+  /**
+   * Training tokens consumed.
+   */
+  tokens: number;
+  /**
+   * Training time so far (wall clock, validation excluded).
+   */
+  seconds: number;
+  /**
+   * SHA-256 of the resolved run spec without its budget, validation, checkpoint and log sections (what must not change on resume).
+   */
+  runSha256: string;
+  /**
+   * The content hash of each kernel graph the model was trained with.
+   */
+  graphs?: {
+    [k: string]: string | undefined;
+  };
 }

@@ -5,7 +5,7 @@
 // restored, training resumes bit-identically.
 import { Recorder } from '../../gpu/index.ts';
 import { loadCheckpoint, optimizerTensorNames, saveCheckpoint, type ExpectedTensor, type NamedTensor } from '../../io/index.ts';
-import type { CheckpointKernel, CheckpointManifest, CheckpointTokenizer } from '../../../specs/types/checkpoint.ts';
+import type { CheckpointKernel, CheckpointManifest, CheckpointTokenizer, CheckpointTrainer } from '../../../specs/types/checkpoint.ts';
 import type { AdamWOptimizer, EmaWeights, Tensor } from '../index.ts';
 import { fromCheckpointTensors, toCheckpointTensors } from './layout.ts';
 import type { TransformerModel } from './transformer.ts';
@@ -17,6 +17,8 @@ export interface TrainingMeta {
   seed: number;
   kernel?: CheckpointKernel | null;
   tokenizer?: CheckpointTokenizer | null;
+  /** The trainer's state (runtime/train), for an exact resume. */
+  trainer?: CheckpointTrainer;
 }
 
 /** The tensors (names and PyTorch shapes) a checkpoint of this model must hold. */
@@ -57,6 +59,7 @@ export async function saveModelCheckpoint(
     model: model.cfg,
     kernel: meta.kernel ?? null,
     tokenizer: meta.tokenizer ?? null,
+    ...(meta.trainer ? { trainer: meta.trainer } : {}),
     weights: toCheckpointTensors(reg, model.tensors, params),
     ...(opt ? { optimizer: { kind: 'adamw' as const, step: opt.step, hyper: adamwHyper(opt, ema), tensors: moments } } : {}),
     ...(e ? { ema: toCheckpointTensors(reg, model.tensors, e) } : {}),
