@@ -6,6 +6,7 @@ export * from './embedding.ts';
 export * from './rope.ts';
 export * from './attention.ts';
 export * from './cross_entropy.ts';
+export * from './position_mask.ts';
 export * from './dropout.ts';
 export * from './optim.ts';
 export * from './linear.ts';

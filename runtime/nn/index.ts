@@ -17,6 +17,7 @@ export { embeddingForward, embeddingBackward, type EmbeddingBackwardArgs } from 
 export { ropeForward, ropeBackward, createRopeTable, ropeTableData, type RopeArgs } from './ops/rope.ts';
 export { attentionForward, attentionBackward, type AttentionArgs, type AttentionBackwardArgs } from './ops/attention.ts';
 export { crossEntropy, type CrossEntropyArgs } from './ops/cross_entropy.ts';
+export { positionMask, type PositionMaskArgs } from './ops/position_mask.ts';
 export { dropoutForward, dropoutBackward, dropoutThreshold, type DropoutArgs } from './ops/dropout.ts';
 export { clipGradNorm, adamw, emaUpdate, type ClipArgs, type AdamWArgs, type AdamWHyper } from './ops/optim.ts';
 export { sumAll } from './ops/reduce.ts';
