@@ -75,6 +75,7 @@ export class ModelDenoiser implements Denoiser {
       ids: inp.xt,
       time: modelTimes(this.rt, inp.t),
       ...(inp.dropoutSeed !== undefined ? { dropoutSeed: inp.dropoutSeed } : {}),
+      ...(inp.keyMask ? { keyMask: inp.keyMask } : {}),
     });
     return fwd.logits;
   }

@@ -11,11 +11,12 @@
 // c = silu(silu(temb(t) W1t + b1t) W2t + b2t), temb = [cos(t f), sin(t f)], f_i = 10000^(-i/half).
 // Output: logits = (LN(x) * (1 + scale) + shift) Wlin + blin over the V real tokens.
 // The AR model: no c, no modulation, plain residuals x1 = x + drop(...), and a causal mask.
+// Sentence mode (batch.keyMask): the softmax also hides the keys at padding, in every layer.
 import type { ModelConfig } from '../../../specs/types/checkpoint.ts';
 import {
   attentionBackward, attentionForward, crossEntropy, dropoutMask, embeddingBackward, embeddingForward, geluBackward, geluForward,
   gatedResidualBackward, gatedResidualForward, layerNormBackward, layerNormForward, linearBackward as linBwd, linearForward as linFwd,
-  modulateBackward, modulateForward, ropeBackward, ropeForward, siluBackward, siluForward,
+  modulateBackward, modulateForward, positionMask, ropeBackward, ropeForward, siluBackward, siluForward,
 } from '../index.ts';
 
 export type RefParams = ReadonlyMap<string, Float64Array>;
@@ -29,6 +30,8 @@ export interface RefBatch {
   time?: ArrayLike<number>;
   /** Dropout key of this step; dropout is off when undefined or the config's rate is 0. */
   dropoutSeed?: number;
+  /** [B * L] sentence mode: keys where it is 0 (padding) are hidden from every query. */
+  keyMask?: ArrayLike<number>;
 }
 
 type F64 = Float64Array;
@@ -87,15 +90,20 @@ function swapLH(x: F64, B: number, L: number, H: number, dh: number, back = fals
   return y;
 }
 
-/** Attention over [B, L, H, dh] tensors (positions-major, as the projections lay them out). */
-function attention(q: F64, k: F64, v: F64, B: number, L: number, H: number, dh: number, causal: boolean): F64 {
-  const t = (x: F64) => swapLH(x, B, L, H, dh);
-  return swapLH(attentionForward(t(q), t(k), t(v), B, H, L, dh, { causal }).o, B, L, H, dh, true);
+interface AttnOpts {
+  causal: boolean;
+  keyMask?: ArrayLike<number>;
 }
 
-function attentionGrads(q: F64, k: F64, v: F64, dout: F64, B: number, L: number, H: number, dh: number, causal: boolean): { dq: F64; dk: F64; dv: F64 } {
+/** Attention over [B, L, H, dh] tensors (positions-major, as the projections lay them out). */
+function attention(q: F64, k: F64, v: F64, B: number, L: number, H: number, dh: number, opts: AttnOpts): F64 {
   const t = (x: F64) => swapLH(x, B, L, H, dh);
-  const g = attentionBackward(t(q), t(k), t(v), t(dout), B, H, L, dh, { causal });
+  return swapLH(attentionForward(t(q), t(k), t(v), B, H, L, dh, opts).o, B, L, H, dh, true);
+}
+
+function attentionGrads(q: F64, k: F64, v: F64, dout: F64, B: number, L: number, H: number, dh: number, opts: AttnOpts): { dq: F64; dk: F64; dv: F64 } {
+  const t = (x: F64) => swapLH(x, B, L, H, dh);
+  const g = attentionBackward(t(q), t(k), t(v), t(dout), B, H, L, dh, opts);
   const back = (x: F64) => swapLH(x, B, L, H, dh, true);
   return { dq: back(g.dq), dk: back(g.dk), dv: back(g.dv) };
 }
@@ -152,6 +160,10 @@ export interface RefForward {
   };
 }
 
+function attnOpts(cfg: ModelConfig, batch: RefBatch): AttnOpts {
+  return { causal: cfg.arch === 'ar', ...(batch.keyMask ? { keyMask: batch.keyMask } : {}) };
+}
+
 function P(params: RefParams, name: string): F64 {
   const p = params.get(name);
   if (!p) throw new Error(`reference model: parameter ${name} is missing`);
@@ -167,7 +179,6 @@ export function referenceForward(cfg: ModelConfig, params: RefParams, batch: Ref
   const F = cfg.mlpRatio * d;
   const V = cfg.vocabSize;
   const Vin = P(params, 'vocab_embed.embedding').length / d;
-  const dit = cfg.arch === 'dit';
   const eps = cfg.lnEps;
   const p = cfg.dropout;
   const seed = batch.dropoutSeed;
@@ -198,7 +209,7 @@ export function referenceForward(cfg: ModelConfig, params: RefParams, batch: Ref
     const qr = ropeForward(cols(qkv, N, 3 * d, 0, d), B, L, H, dh, opts);
     const kr = ropeForward(cols(qkv, N, 3 * d, d, d), B, L, H, dh, opts);
     const v = cols(qkv, N, 3 * d, 2 * d, d);
-    const o = attention(qr, kr, v, B, L, H, dh, !dit);
+    const o = attention(qr, kr, v, B, L, H, dh, attnOpts(cfg, batch));
     const a = linear(o, P(params, `${pre}.attn_out.weight`), undefined, N, d, d);
     const ad = dropApply(a, p, seed, dropoutStream(layer, 0));
     const x1 = mod ? gatedResidualForward(x, chunk(2), ad, B, L, d) : x.map((xv, i) => xv + ad[i]!);
@@ -299,7 +310,7 @@ export function referenceBackward(cfg: ModelConfig, params: RefParams, fwd: RefF
     const da = dropApply(dad, p, seed, dropoutStream(layer, 0));
     const lo = linearBackward(s.o, P(params, `${pre}.attn_out.weight`), da, N, d, d);
     grads.set(`${pre}.attn_out.weight`, lo.dW);
-    const ab = attentionGrads(s.qr, s.kr, s.v, lo.dx, B, L, H, dh, cfg.arch === 'ar');
+    const ab = attentionGrads(s.qr, s.kr, s.v, lo.dx, B, L, H, dh, attnOpts(cfg, batch));
     const opts = { base: cfg.ropeBase };
     const dqkv = new Float64Array(N * 3 * d);
     setCols(dqkv, N, 3 * d, 0, d, ropeBackward(ab.dq, B, L, H, dh, opts));
@@ -342,13 +353,19 @@ export function referenceBackward(cfg: ModelConfig, params: RefParams, fwd: RefF
 
 /**
  * Mean softmax cross-entropy of the logits against `targets` (rows whose target is outside [0, V)
- * are ignored but still count in the mean's denominator N = B * L), and its gradients.
+ * are ignored but still count in the mean's denominator N = B * L), and its gradients. With
+ * `lossMask` [N] (sentence mode), each row's loss and gradient are scaled by it afterwards, as
+ * runtime/nn's positionMask does (0 at padding).
  */
-export function referenceLoss(cfg: ModelConfig, params: RefParams, batch: RefBatch, targets: ArrayLike<number>): { loss: number; logits: F64; grads: Map<string, F64> } {
+export function referenceLoss(
+  cfg: ModelConfig, params: RefParams, batch: RefBatch, targets: ArrayLike<number>, lossMask?: ArrayLike<number>,
+): { loss: number; logits: F64; grads: Map<string, F64> } {
   const fwd = referenceForward(cfg, params, batch);
   const N = batch.B * batch.L;
   const ce = crossEntropy(fwd.logits, targets, cfg.vocabSize, { scale: 1 / N });
+  const rows = lossMask ? positionMask(ce.loss, lossMask, 1) : ce.loss;
+  const dlogits = lossMask ? positionMask(ce.dlogits, lossMask, cfg.vocabSize) : ce.dlogits;
   let loss = 0;
-  for (const v of ce.loss) loss += v;
-  return { loss: loss / N, logits: fwd.logits, grads: referenceBackward(cfg, params, fwd, ce.dlogits) };
+  for (const v of rows) loss += v;
+  return { loss: loss / N, logits: fwd.logits, grads: referenceBackward(cfg, params, fwd, dlogits) };
 }

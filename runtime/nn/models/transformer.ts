@@ -17,7 +17,7 @@ import type { Gpu, Recorder } from '../../gpu/index.ts';
 import {
   add, attentionBackward, attentionForward, BufferPool, chunkLast, createRopeTable, dropoutBackward, dropoutForward,
   embeddingBackward, embeddingForward, gatedResidualBackward, gatedResidualForward, geluBackward, geluForward, layerNormBackward,
-  layerNormForward, Linear, modulateBackward, modulateForward, NnError, numel, ParamRegistry, reshape, ropeBackward, ropeForward,
+  isContiguous, layerNormForward, Linear, modulateBackward, modulateForward, NnError, numel, ParamRegistry, reshape, ropeBackward, ropeForward,
   siluBackward, siluForward, tempTensor, type LayerNormSaved, type Param, type Tensor,
 } from '../index.ts';
 import { checkModelConfig, inputVocab, type ModelConfig } from './config.ts';
@@ -33,6 +33,12 @@ export interface ModelInputs {
   readonly time?: ArrayLike<number>;
   /** Turns dropout on (when the config's rate is > 0): the Philox key of this step's masks. */
   readonly dropoutSeed?: number;
+  /**
+   * Sentence mode: dense f32 [B, L] (or B*L), 1 at real positions, 0 at padding, in its own buffer.
+   * No query attends to a padded key (every layer, forward and backward); padded positions still
+   * get logits, which the loss must mask (crossEntropy weights, positionMask).
+   */
+  readonly keyMask?: Tensor;
 }
 
 /** The dropout stream of site `site` (0 attention, 1 MLP) of block `layer` (as reference/nn/models). */
@@ -175,13 +181,23 @@ export class TransformerModel {
     return { B, L, N: B * L, d, H, dh: d / H, F: this.cfg.mlpRatio * d, V: this.cfg.vocabSize };
   }
 
+  /** The attention argument of the inputs' key mask, as [B, L]. */
+  private keyMaskOf(inp: ModelInputs): { keyMask?: Tensor } {
+    return inp.keyMask ? { keyMask: reshape(inp.keyMask, [inp.B, inp.L]) } : {};
+  }
+
   /** Records the forward pass; returns the logits and what backward needs. */
   forward(rec: Recorder, inp: ModelInputs): ForwardPass {
     const cfg = this.cfg;
     const { B, L, d, H, dh, F, V, N } = this.dims(inp);
     if (numel(inp.ids.shape) !== N) throw new NnError('model', 'ids', `expected ${N} token ids (B ${B} x L ${L}), got [${inp.ids.shape}]`);
     if (inp.ids.dtype !== 'u32') throw new NnError('model', 'ids', `expected u32 ids, got ${inp.ids.dtype}`);
+    if (inp.keyMask) {
+      if (numel(inp.keyMask.shape) !== N) throw new NnError('model', 'keyMask', `expected ${N} elements (B ${B} x L ${L}), got [${inp.keyMask.shape}]`);
+      if (!isContiguous(inp.keyMask)) throw new NnError('model', 'keyMask', 'must be a dense (contiguous) tensor');
+    }
     const ids = reshape(inp.ids, [B, L]);
+    const keyMask = this.keyMaskOf(inp);
     const dropout = cfg.dropout > 0 && inp.dropoutSeed !== undefined;
     const T = (shape: number[], label: string) => tempTensor(rec, shape, 'f32', label);
     const eps = cfg.lnEps;
@@ -231,7 +247,7 @@ export class TransformerModel {
       ropeForward(rec, { x: v5.qBLHD, y: v5.qBLHD, table });
       ropeForward(rec, { x: v5.kBLHD, y: v5.kBLHD, table });
       const o = T([B, L, d], 'attn o');
-      const lse = attentionForward(rec, { q: v5.q, k: v5.k, v: v5.v, o: headsView(o, B, L, H, dh), causal: this.causal });
+      const lse = attentionForward(rec, { q: v5.q, k: v5.k, v: v5.v, o: headsView(o, B, L, H, dh), causal: this.causal, ...keyMask });
       const a = T([B, L, d], 'attn out');
       lay.out.forward(rec, o, a);
       let ad = a;
@@ -299,6 +315,7 @@ export class TransformerModel {
     const c = fwd.time?.c;
     const table = this.table(L);
     const dlog = reshape(dlogits, [B, L, V]);
+    const keyMask = this.keyMaskOf(inp);
 
     // Output layer: logits = hfm Wlin + blin.
     const dhfm = T([B, L, d], 'd hfm');
@@ -365,7 +382,7 @@ export class TransformerModel {
       const g5 = qkvViews(dqkv, B, L, H, dh);
       attentionBackward(rec, {
         q: v5.q, k: v5.k, v: v5.v, o: headsView(s.o, B, L, H, dh), lse: s.lse, dout: headsView(dO, B, L, H, dh),
-        dq: g5.q, dk: g5.k, dv: g5.v, causal: this.causal,
+        dq: g5.q, dk: g5.k, dv: g5.v, causal: this.causal, ...keyMask,
       });
       ropeBackward(rec, { x: g5.qBLHD, y: g5.qBLHD, table });
       ropeBackward(rec, { x: g5.kBLHD, y: g5.kBLHD, table });
