@@ -60,7 +60,12 @@ export class ParquetCorpus extends FileCorpus {
     } catch (err) {
       throw new DataError(`not a readable Parquet file (${(err as Error).message})`, { file });
     }
-    const top = parquetSchema(meta).children;
+    let top: ReturnType<typeof parquetSchema>['children'];
+    try {
+      top = parquetSchema(meta).children;
+    } catch (err) {
+      throw new DataError(`not a readable Parquet file (its schema: ${(err as Error).message})`, { file });
+    }
     const col = top.find((c) => c.element.name === column);
     if (!col) {
       const names = top.map((c) => `'${c.element.name}'`).join(', ');

@@ -125,7 +125,7 @@ function encodeBinary(tokens: Uint32Array, docOffsets: Uint32Array, dtype: 'uint
   if (dtype === 'uint16') new Uint16Array(data.buffer, 0, tokens.length).set(tokens);
   else new Uint32Array(data.buffer, 0, tokens.length).set(tokens);
   new Uint32Array(data.buffer, l.offsetsAt, docOffsets.length).set(docOffsets);
-  // Typed arrays are little-endian on every platform Node runs on that dlmk supports.
+  // Typed arrays use the host's byte order; dlmk's hosts (x86-64, arm64) are little-endian, like WebGPU.
   return { data, offsetsAt: l.offsetsAt };
 }
 
@@ -176,14 +176,20 @@ async function tryLoad(paths: { bin: string; manifest: string }, want: ReturnTyp
 class Grow {
   data: Uint32Array;
   length = 0;
-  constructor(initial: number, private readonly max: number, private readonly what: () => string) {
+  constructor(initial: number, private readonly max: number, private readonly label: string, private readonly tooMany: () => string) {
     this.data = new Uint32Array(initial);
   }
   reserve(extra: number): void {
     const need = this.length + extra;
-    if (need > this.max) throw new DataError(this.what());
+    if (need > this.max) throw new DataError(this.tooMany());
     if (need <= this.data.length) return;
-    const next = new Uint32Array(Math.min(this.max, Math.max(need, this.data.length * 2)));
+    const size = Math.min(this.max, Math.max(need, this.data.length * 2));
+    let next: Uint32Array;
+    try {
+      next = new Uint32Array(size);
+    } catch {
+      throw new DataError(`out of memory growing the ${this.label} to ${size} entries`);
+    }
     next.set(this.data.subarray(0, this.length));
     this.data = next;
   }
@@ -219,8 +225,8 @@ export async function tokenizeCorpus(corpus: Corpus, tokenizer: Tokenizer, split
   const t0 = Date.now();
   const V = tokenizer.vocabSize;
   const where = `${corpus.name}/${split}`;
-  const toks = new Grow(1 << 16, MAX_SPLIT_TOKENS, () => `the ${where} split has more than ${MAX_SPLIT_TOKENS} tokens with ${tokenizer.id}; use a smaller corpus or split it`);
-  const offs = new Grow(1 << 10, MAX_SPLIT_TOKENS + 1, () => `the ${where} split has too many documents`);
+  const toks = new Grow(1 << 16, MAX_SPLIT_TOKENS, `${where} token buffer`, () => `the ${where} split may have at most ${MAX_SPLIT_TOKENS} tokens with ${tokenizer.id}; use a smaller corpus or split it`);
+  const offs = new Grow(1 << 10, MAX_SPLIT_TOKENS + 1, `${where} document offsets`, () => `the ${where} split may have at most ${MAX_SPLIT_TOKENS} documents`);
   offs.push(0);
   let lastLog = t0;
   for await (const doc of corpus.documents(split)) {

@@ -77,7 +77,7 @@ test('a truncated or corrupted binary is detected and rebuilt with a warning', a
   const f0 = await tokenizeCorpus(corpus, tok, 'train', opts);
   const { bin } = tokenCachePaths(opts.cacheDir, 'text', 'bytes', 'train');
   const bytes = readFileSync(bin);
-  bytes[0] ^= 1;
+  bytes[0] = bytes[0]! ^ 1;
   writeFileSync(bin, bytes);
   const f1 = await tokenizeCorpus(corpus, tok, 'train', opts);
   assert.match(lines[1]!, /^warning: tokens: .*text\.bytes\.train\.bin does not match its sha256 \(corrupted\); rebuilding$/);
