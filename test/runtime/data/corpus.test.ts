@@ -2,9 +2,9 @@
 // every error with its file, line, row or field.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonlCorpus, ParquetCorpus, TextCorpus, hashSplit, paragraphs, SPLITS } from '../../../runtime/data/corpus/index.ts';
+import { JsonlCorpus, ParquetCorpus, TextCorpus, hashSplit, paragraphs, SPLITS, MAX_DEPTH, MAX_LINE_BYTES, MAX_TEXT_FILE_BYTES } from '../../../runtime/data/corpus/index.ts';
 import { resolveOptions } from '../../../runtime/data/schema.ts';
 import { JSONL_OPTIONS, PARQUET_OPTIONS, TEXT_OPTIONS } from '../../../runtime/data/index.ts';
 import { collect, failsWith, tempDir, writeTree } from './helpers.ts';
@@ -141,6 +141,20 @@ test('path errors say what the option expects; empty folders and bad options are
   await failsWith(() => resolveOptions(JSONL_OPTIONS, { path: 'a', feild: 'x' }, "corpus 'jsonl'"), "$ has an unknown property 'feild'");
   await failsWith(() => resolveOptions(TEXT_OPTIONS, { path: 'a', documents: 'line' }, "corpus 'text'"), `$.documents must be one of "paragraph", "file"`);
   await failsWith(() => resolveOptions(TEXT_OPTIONS, { path: { validation: 'v' } }, "corpus 'text'"), "$.path is missing the property 'train'");
+});
+
+test('bounds: a text file too large, a JSONL line too long, folders nested too deep', async () => {
+  const dir = tempDir();
+  // Sparse files: the size is checked from stat before a byte is read.
+  writeTree(dir, { 'big.txt': '', 'long.jsonl': '{"text": "ok"}\n' });
+  truncateSync(join(dir, 'big.txt'), MAX_TEXT_FILE_BYTES + 1);
+  await failsWith(() => collect(text({ path: { train: 'big.txt' } }, dir), 'train'), `${join(dir, 'big.txt')}: the file has ${MAX_TEXT_FILE_BYTES + 1} bytes, more than the ${MAX_TEXT_FILE_BYTES} a text file may have; split it into several files`);
+  truncateSync(join(dir, 'long.jsonl'), 15 + MAX_LINE_BYTES + 1);
+  const e = await failsWith(() => collect(jsonl({ path: { train: 'long.jsonl' } }, dir), 'train'), `${join(dir, 'long.jsonl')}:2: the line is longer than ${MAX_LINE_BYTES} bytes`);
+  assert.is(e.line, 2);
+  const deep = Array.from({ length: MAX_DEPTH + 2 }, (_, i) => `d${i}`).join('/');
+  writeTree(dir, { [`deep/${deep}/x.txt`]: 'x' });
+  await failsWith(() => collect(text({ path: { train: 'deep' } }, dir), 'train'), `folders nested more than ${MAX_DEPTH} deep`);
 });
 
 test('resolveOptions fills the defaults', () => {
