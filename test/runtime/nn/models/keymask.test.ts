@@ -1,7 +1,8 @@
 // Sentence mode: the tiny DiT (and the AR twin) with a key padding mask against the float64
 // reference (logits at every position, every parameter gradient of a loss masked at padding by
 // positionMask), and the invariance that defines padding: other token ids at padded positions
-// change neither the logits of real positions nor any parameter gradient.
+// change neither the logits of real positions nor any parameter gradient. ModelDenoiser passes the
+// mask on.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getGpu, Recorder, type Gpu } from '../../../../runtime/gpu/index.ts';
@@ -9,6 +10,9 @@ import { crossEntropy, positionMask, sumAll, tempTensor } from '../../../../runt
 import { arConfig, ditConfig, inputVocab, type ModelConfig } from '../../../../runtime/nn/models/config.ts';
 import { TransformerModel } from '../../../../runtime/nn/models/transformer.ts';
 import { referenceLoss } from '../../../../reference/nn/models/dit.ts';
+import { ModelDenoiser, modelTimes } from '../../../../runtime/denoiser/index.ts';
+import { createKernelRuntime } from '../../../../runtime/kernel/index.ts';
+import * as IR from '../../../helpers/ir.ts';
 import { assertClose, bitsEqual, maxAbs, randInts, randn, upload } from '../helpers.ts';
 
 /** [B, L]: sequence b has real length lens[b], then padding. */
@@ -142,6 +146,28 @@ test('padding is invisible: other ids at padded positions leave real logits and 
   await rec.submit();
   for (const t of idsT) t.buffer.destroy();
   assert.not.ok(bitsEqual(outs[0]!.subarray(0, V), outs[1]!.subarray(0, V)), 'without the mask, padding leaks into position 0');
+  model.destroy();
+});
+
+test('ModelDenoiser passes its inputs\' keyMask on: its logits are the masked model\'s', async () => {
+  const gpu = await getGpu();
+  const V = 13;
+  const model = new TransformerModel(gpu, ditConfig('tiny', V, { dropout: 0 }), { seed: 1 });
+  model.upload(randomParams(model, 600));
+  const den = new ModelDenoiser(model, await createKernelRuntime(gpu, IR.masking(), { V }));
+  const [B, L] = [2, 12];
+  const xt = upload(gpu, randInts(B * L, V + 1, 601), [B, L]);
+  const keyMask = upload(gpu, maskOf(L, [5, 12]), [B, L]);
+  const rec = new Recorder(gpu);
+  const t = [0.4, 0.7];
+  const out = [new Float32Array(B * L * V), new Float32Array(B * L * V), new Float32Array(B * L * V)];
+  rec.read(den.logits(rec, { B, L, xt, t, keyMask }), out[0]!);
+  rec.read(den.logits(rec, { B, L, xt, t }), out[1]!);
+  rec.read(model.forward(rec, { B, L, ids: xt, keyMask, time: modelTimes(den.rt, t) }).logits, out[2]!);
+  await rec.submit();
+  assert.ok(bitsEqual(out[0]!, out[2]!), 'denoiser logits with the mask = the masked model\'s');
+  assert.not.ok(bitsEqual(out[0]!, out[1]!), 'the mask changes the logits');
+  for (const x of [xt, keyMask]) x.buffer.destroy();
   model.destroy();
 });
 
