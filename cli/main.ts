@@ -15,6 +15,7 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   demo: { summary: 'the main job: check, compile and summarise the shipped kernels', load: () => import('./commands/demo.ts') },
   inspect: { summary: 'print a kernel\'s row, column, posterior, reverse step and ELBO (with gradient) for one position', load: () => import('./commands/inspect.ts') },
   diagrams: { summary: 'print the syntax diagrams of the .kernel grammar as HTML', load: () => import('./commands/diagrams.ts') },
+  train: { summary: 'train a denoiser (or the autoregressive baseline) as a run spec says', load: () => import('./commands/train.ts') },
 };
 
 function help(): string {

