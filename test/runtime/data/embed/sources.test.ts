@@ -48,7 +48,7 @@ test('four plugins of kind embeddings, with option schemas the run spec composes
   const r = new Registry();
   registerEmbeddingPlugins(r);
   assert.equal(r.names('embeddings'), ['checkpoint', 'corpus', 'file', 'glove']);
-  assert.equal(EMBEDDING_PLUGINS.map((p) => [p.name, p.create(p.name === 'corpus' || p.name === 'glove' ? {} : { path: 'x' }, ctx).needs]), [
+  assert.equal(EMBEDDING_PLUGINS.map((p) => [p.name, (p.create(p.name === 'corpus' || p.name === 'glove' ? {} : { path: 'x' }, ctx) as EmbeddingSource).needs]), [
     ['corpus', ['corpus']],
     ['checkpoint', []],
     ['glove', ['tokenString']],
