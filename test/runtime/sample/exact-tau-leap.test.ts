@@ -1,0 +1,4 @@
+// tau_leap against the exact oracle for every shipped kernel (test/runtime/sample/exact.ts).
+import { exactTests } from './exact.ts';
+
+exactTests('tau_leap');
