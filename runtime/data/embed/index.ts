@@ -4,7 +4,7 @@
 export type { CorpusTokens, EmbeddingRequest, EmbeddingReport, EmbeddingMatrix, EmbeddingNeed, EmbeddingSource } from './types.ts';
 export { computeCorpusEmbeddings, corpusVectors, corpusSha256, CORPUS_ALGORITHM, RANK_TOLERANCE, type CorpusContext, type CorpusVectors } from './corpus.ts';
 export { ppmiMatrix, checkCorpus, distanceWeights, WEIGHTINGS, MAX_WINDOW, MAX_NNZ, type PpmiMatrix, type PpmiOptions, type Weighting } from './ppmi.ts';
-export { randomizedSvd, csrOperator, denseOperator, orthonormalize, jacobiSvd, type LinearOperator, type CsrMatrix, type RsvdOptions, type RsvdResult } from './svd.ts';
+export { randomizedSvd, csrOperator, denseOperator, transposeCsr, orthonormalize, jacobiSvd, type LinearOperator, type CsrMatrix, type RsvdOptions, type RsvdResult } from './svd.ts';
 export { writeFallbackRow, fallbackSeed, FALLBACK_SPREAD } from './fallback.ts';
 export { readCache, writeCache, manifestPath, CACHE_FORMAT, type CacheKey } from './cache.ts';
 export { checkpointEmbeddings, EMBEDDING_TENSOR, type CheckpointEmbeddingOptions } from './checkpoint.ts';

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exactSvd, symmetricEigen } from '../../../../reference/math/jacobi.ts';
-import { csrOperator, denseOperator, jacobiSvd, orthonormalize, randomizedSvd } from '../../../../runtime/data/embed/svd.ts';
+import { csrOperator, denseOperator, jacobiSvd, orthonormalize, randomizedSvd, transposeCsr } from '../../../../runtime/data/embed/svd.ts';
 import { mulberry32 } from '../../../../runtime/data/random.ts';
 
 function uniformMatrix(m: number, n: number, seed: number): Float64Array {
@@ -173,7 +173,7 @@ test('deterministic for a seed; another seed gives other bits and the same answe
   }
 });
 
-test('the CSR operator gives the dense one bit for bit; rank above the matrix size; rank deficiency stays finite', () => {
+test('the CSR operator (and its transpose) agrees with the dense one; rank above the matrix size; rank deficiency stays finite', () => {
   const m = 30, n = 25;
   const a = uniformMatrix(m, n, 51);
   for (let i = 0; i < a.length; i++) if (a[i]! < 0.1) a[i] = 0; // about 60 % zeros
@@ -184,10 +184,22 @@ test('the CSR operator gives the dense one bit for bit; rank above the matrix si
     for (let j = 0; j < n; j++) if (a[i * n + j] !== 0) (col.push(j), val.push(a[i * n + j]!));
     rowPtr[i + 1] = col.length;
   }
+  const csr = { rows: m, cols: n, rowPtr, col: Uint32Array.from(col), val: Float64Array.from(val) };
+  const l = 5;
+  const x = uniformMatrix(n, l, 52);
+  const y = uniformMatrix(m, l, 53);
+  const [ax, dx, aty, dty] = [new Float64Array(m * l), new Float64Array(m * l), new Float64Array(n * l), new Float64Array(n * l)];
+  csrOperator(csr).mul(x, l, ax);
+  denseOperator(a, m, n).mul(x, l, dx);
+  csrOperator(csr).mulT(y, l, aty);
+  denseOperator(a, m, n).mulT(y, l, dty);
+  assert.ok(maxAbsDiff(ax, dx) < 1e-14 && maxAbsDiff(aty, dty) < 1e-14);
+  const tt = transposeCsr(transposeCsr(csr));
+  assert.equal([Array.from(tt.rowPtr), Array.from(tt.col), Array.from(tt.val)], [Array.from(csr.rowPtr), Array.from(csr.col), Array.from(csr.val)]);
   const o = { rank: 8, oversample: 4, powerIterations: 2, seed: 3 };
   const dense = randomizedSvd(denseOperator(a, m, n), o);
-  const sparse = randomizedSvd(csrOperator({ rows: m, cols: n, rowPtr, col: Uint32Array.from(col), val: Float64Array.from(val) }), o);
-  assert.equal(Array.from(sparse.U), Array.from(dense.U));
+  const sparse = randomizedSvd(csrOperator(csr), o);
+  assert.ok(maxAbsDiff(sparse.U, dense.U) < 1e-12 && maxAbsDiff(sparse.S, dense.S) < 1e-12);
 
   // Asking for more than min(rows, cols): k = min(rows, cols).
   const small = uniformMatrix(6, 4, 61);
