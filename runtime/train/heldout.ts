@@ -83,22 +83,26 @@ export async function diffusionNelbo(
   const N = B * L;
   const x0T = allocTensor(rec.pool, [N], 'u32', 'val x0');
   const xtT = allocTensor(rec.pool, [N], 'u32', 'val xt');
+  const validT = allocTensor(rec.pool, [N], 'f32', 'val valid');
   const host = new Float32Array(N);
   let sum = 0;
   try {
     for (let q0 = 0, batch = 0; q0 < pairs; q0 += B, batch++) {
       const nb = Math.min(B, pairs - q0);
       const x0 = new Uint32Array(N);
+      const valid = data.valid ? new Float32Array(N).fill(1) : null;
       const t = new Float64Array(B).fill(grid[0]!);
       for (let i = 0; i < nb; i++) {
         const q = q0 + i;
         const r = Math.floor(q / o.grid);
         x0.set(data.x0.subarray(r * L, (r + 1) * L), i * L);
+        valid?.set(data.valid!.subarray(r * L, (r + 1) * L), i * L);
         t[i] = grid[q % o.grid]!;
       }
       rec.upload(x0T, x0);
+      if (valid) rec.upload(validT, valid);
       rt.encodeCorrupt(rec.encoder, { B, L, t, x0: x0T.buffer, out: xtT.buffer, seed: mix(o.seed, batch, SALT.validation) });
-      const fwd = model.forward(rec, { B, L, ids: xtT, time: modelTimes(rt, t) });
+      const fwd = model.forward(rec, { B, L, ids: xtT, time: modelTimes(rt, t), ...(valid ? { keyMask: validT } : {}) });
       const loss = tempTensor(rec, [N], 'f32', 'val loss');
       const dl = tempTensor(rec, [N, V], 'f32', 'val dlogits');
       rt.encodeElbo(rec.encoder, { B, L, t, logits: fwd.logits.buffer, x0: x0T.buffer, xt: xtT.buffer, loss: loss.buffer, dlogits: dl.buffer });
@@ -115,6 +119,7 @@ export async function diffusionNelbo(
   } finally {
     freeTensor(rec.pool, x0T);
     freeTensor(rec.pool, xtT);
+    freeTensor(rec.pool, validT);
   }
   const kl = await priorTerms(rt, data.x0);
   let prior = 0;
@@ -137,6 +142,7 @@ export async function arNll(rec: Recorder, model: TransformerModel, data: HeldOu
   const N = B * L;
   const x0T = allocTensor(rec.pool, [N], 'u32', 'val x0');
   const tgT = allocTensor(rec.pool, [N], 'u32', 'val targets');
+  const validT = allocTensor(rec.pool, [N], 'f32', 'val valid');
   const host = new Float32Array(N);
   let sum = 0;
   let tokens = 0;
@@ -153,7 +159,12 @@ export async function arNll(rec: Recorder, model: TransformerModel, data: HeldOu
       }
       rec.upload(x0T, x0);
       rec.upload(tgT, tg);
-      const fwd = model.forward(rec, { B, L, ids: x0T });
+      if (data.valid) {
+        const valid = new Float32Array(N).fill(1);
+        valid.set(data.valid.subarray(r0 * L, (r0 + nb) * L));
+        rec.upload(validT, valid);
+      }
+      const fwd = model.forward(rec, { B, L, ids: x0T, ...(data.valid ? { keyMask: validT } : {}) });
       const loss = tempTensor(rec, [N], 'f32', 'val loss');
       crossEntropy(rec, { logits: fwd.logits, targets: tgT, loss, ignoreIndex: NO_TARGET });
       rec.read(loss, host);
@@ -167,6 +178,7 @@ export async function arNll(rec: Recorder, model: TransformerModel, data: HeldOu
   } finally {
     freeTensor(rec.pool, x0T);
     freeTensor(rec.pool, tgT);
+    freeTensor(rec.pool, validT);
   }
   return finish(sum / tokens, tokens, {});
 }

@@ -81,6 +81,31 @@ export function loadDistFile(path: string, V: number): Float64Array {
   return xs;
 }
 
+/**
+ * The largest share of q_t's mass the hop CAP may drop at a training time (docs/training.md). The
+ * adaptive rule itself drops at most ~2e-3 (P(Pois(L) > L + 4 sqrt(L)), largest at small L); a cap
+ * that binds can drop everything.
+ */
+export const TRUNCATION_TOL = 1e-2;
+
+/**
+ * Refuses a kernel whose hop cap truncates q_t(. | x0) by more than TRUNCATION_TOL somewhere on
+ * [0, 1] (docs/math.md §2.2): the ELBO there would not be the kernel's. A jump-only kernel under the
+ * mutual-information schedule needs many hops near t = 1 (Lambda grows like a logarithm there).
+ */
+export function checkTruncation(rt: KernelRuntime, file: string): void {
+  if (!rt.jump) return;
+  const grid = Array.from({ length: 65 }, (_, i) => i / 64);
+  const worst = rt.describe(grid).at!.reduce((a, b) => (b.bound > a.bound ? b : a));
+  if (worst.bound <= TRUNCATION_TOL) return;
+  const need = rt.exactHops(worst.t, 1e-6);
+  throw new TrainError(
+    `kernel ${rt.spec.name} (${file}): at t = ${worst.t} the hop truncation H = ${worst.H} leaves out ${(100 * worst.bound).toPrecision(3)}% of q_t's mass ` +
+      `(jump amount ${worst.lambdas.reduce((a, b) => a + b, 0).toFixed(1)}), so the ELBO there would not be the kernel's. ` +
+      `Raise the cap in the kernel file: hops adaptive(cap = ${need}) keeps the loss within 1e-6 at every t (it costs more only near t = 1).`,
+  );
+}
+
 export interface KernelInputsForRun {
   readonly V: number;
   readonly unigram: Float64Array;
@@ -123,6 +148,7 @@ export async function setupKernel(gpu: Gpu, path: string, params: Record<string,
     if (err instanceof KernelRuntimeError) throw new TrainError(`kernel ${spec.name} (${file}) with a vocabulary of ${V} tokens: ${err.message}`);
     throw err;
   }
+  checkTruncation(rt, file);
   const bound = rt.boundSpec();
   const graphHashes = bound.graphs.length ? Object.fromEntries(bound.graphs.map((g) => [g.name, g.hash ?? ''])) : null;
   for (const [name, b] of Object.entries(rt.builtGraphs)) inp.log(`graph ${name}: ${b.report.candidates} candidates, built on the GPU in ${b.report.seconds.toFixed(1)} s, hash ${b.hash.slice(0, 12)}`);

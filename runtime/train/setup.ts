@@ -6,7 +6,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { CheckpointKernel, CheckpointTokenizer, DitConfig, ModelConfig } from '../../specs/types/checkpoint.ts';
 import { getGpu, Recorder, type Gpu } from '../gpu/index.ts';
 import type { KernelRuntime, EmbeddingMatrix } from '../kernel/index.ts';
-import { AdamWOptimizer, EmaWeights, positionMask, type Tensor } from '../nn/index.ts';
+import { AdamWOptimizer, EmaWeights } from '../nn/index.ts';
 import { arConfig, ditConfig, TransformerModel } from '../nn/models/index.ts';
 import { maskOnly } from '../denoiser/index.ts';
 import { registry as globalRegistry, type PluginContext, type Registry } from '../plugins/registry.ts';
@@ -50,7 +50,6 @@ export interface RunPieces {
   readonly graphHashes: Record<string, string> | null;
   /** The bound kernel spec (DiT). */
   readonly kernelSpec: import('../../specs/types/kernel.ts').KernelSpec | null;
-  readonly maskRows?: (rec: Recorder, rows: Tensor, grad: Tensor, valid: Tensor) => void;
 }
 
 /** Where caches go: data.cacheDir (relative to the spec's folder), else .dlmk-cache there. */
@@ -203,6 +202,5 @@ export async function setupRun(spec: RunSpec, baseDir: string, o: SetupOptions):
     tokenizerRef: { id: data.tokenizer.id, sha256: data.tokenizer.sha256 },
     graphHashes,
     kernelSpec,
-    maskRows: (r, rows, grad, valid) => positionMask(r, { mask: valid, loss: rows, grad }),
   };
 }

@@ -55,7 +55,8 @@ export function readRunSpecFile(path: string): unknown {
 
 /**
  * Applies `--set PATH=VALUE` overrides to a parsed spec (a copy). PATH is dotted (`optimizer.lr`,
- * `kernel.params.gamma`, `data.tokenizer.size`); VALUE is JSON when it parses as JSON, else a string.
+ * `kernel.params.gamma`, `data.tokenizer.size`); VALUE is JSON when it parses as JSON, else a string;
+ * `null` removes the field.
  */
 export function applySets(doc: unknown, sets: readonly string[], what = 'run spec'): unknown {
   const out = structuredClone(doc) as Record<string, unknown>;
@@ -82,7 +83,9 @@ export function applySets(doc: unknown, sets: readonly string[], what = 'run spe
     }
     const last = keys[keys.length - 1]!;
     if (last === '__proto__' || last === 'constructor' || last === 'prototype') throw new SpecValidationError(what, [{ path: '$', message: `--set ${s}: '${last}' cannot be set` }]);
-    node[last] = value;
+    // No run spec field takes null: `--set kernel=null` removes the field (e.g. to train the AR twin from a DiT spec).
+    if (value === null) delete node[last];
+    else node[last] = value;
   }
   return out;
 }

@@ -12,7 +12,7 @@ import type { KernelSpec } from '../../specs/types/kernel.ts';
 import { evalExpr } from '../../compiler/expr/eval.ts';
 import type { Recorder } from '../gpu/index.ts';
 import type { KernelRuntime } from '../kernel/index.ts';
-import { crossEntropy, sumAll, tempTensor, type AdamWOptimizer, type EmaWeights, type Tensor } from '../nn/index.ts';
+import { crossEntropy, positionMask, sumAll, tempTensor, type AdamWOptimizer, type EmaWeights, type Tensor } from '../nn/index.ts';
 import { NO_TARGET, type TransformerModel } from '../nn/models/index.ts';
 import { modelTimes } from '../denoiser/index.ts';
 
@@ -24,6 +24,8 @@ export interface StepBuffers {
   readonly aux: Tensor;
   /** f32 [B*L]: per-position loss weight (CE losses; 1 / 0 for padding). */
   readonly weights: Tensor;
+  /** f32 [B*L]: 1 real, 0 padding (sentence mode: the attention's key mask and the ELBO's position mask). */
+  readonly valid: Tensor;
   /** f32 [1]: the step's loss, accumulated over micro-batches. */
   readonly loss: Tensor;
 }
@@ -84,8 +86,6 @@ export interface StepContext {
   /** The kernel runtime (DiT); null for the AR model. */
   readonly rt: KernelRuntime | null;
   readonly bufs: StepBuffers;
-  /** Scales the per-position loss rows and gradients by validity (sentence mode); from runtime/nn. */
-  readonly maskRows?: (rec: Recorder, rows: Tensor, grad: Tensor, valid: Tensor) => void;
 }
 
 /**
@@ -105,6 +105,8 @@ export async function runStep(ctx: StepContext, plan: StepPlan, micro: readonly 
     const mb = micro[k]!;
     rec.upload(bufs.x0, mb.x0);
     const x0 = bufs.x0;
+    if (mb.valid) rec.upload(bufs.valid, mb.valid);
+    const keyMask = mb.valid ? { keyMask: bufs.valid } : {};
     let logits: Tensor;
     let fwd;
     let rows: Tensor;
@@ -112,18 +114,14 @@ export async function runStep(ctx: StepContext, plan: StepPlan, micro: readonly 
     if (rt) {
       const t = plan.times[k]!;
       rt.encodeCorrupt(rec.encoder, { B, L, t, x0: x0.buffer, out: bufs.aux.buffer, seed: plan.corruptSeeds[k]! });
-      fwd = model.forward(rec, { B, L, ids: bufs.aux, time: modelTimes(rt, t), dropoutSeed: plan.dropoutSeeds[k]! });
+      fwd = model.forward(rec, { B, L, ids: bufs.aux, time: modelTimes(rt, t), dropoutSeed: plan.dropoutSeeds[k]!, ...keyMask });
       logits = fwd.logits;
       rows = tempTensor(rec, [N], 'f32', 'loss rows');
       const kind = rt.spec.loss.kind;
       if (kind === 'elbo') {
         dlogits = tempTensor(rec, [N, V], 'f32', 'dlogits');
         rt.encodeElbo(rec.encoder, { B, L, t, logits: logits.buffer, x0: x0.buffer, xt: bufs.aux.buffer, loss: rows.buffer, dlogits: dlogits.buffer, gradScale: scale });
-        if (mb.valid) {
-          if (!ctx.maskRows) throw new Error('sentence mode needs the position mask of runtime/nn');
-          rec.upload(bufs.weights, mb.valid);
-          ctx.maskRows(rec, rows, dlogits, bufs.weights);
-        }
+        if (mb.valid) positionMask(rec, { mask: bufs.valid, loss: rows, grad: dlogits });
       } else {
         rec.upload(bufs.weights, ceWeights(rt.spec, t, B, L, mb.valid));
         crossEntropy(rec, { logits, targets: x0, weights: bufs.weights, loss: rows, dlogits: logits, scale });
@@ -140,7 +138,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan, micro: readonly 
         }
       }
       rec.upload(bufs.aux, tg);
-      fwd = model.forward(rec, { B, L, ids: x0, dropoutSeed: plan.dropoutSeeds[k]! });
+      fwd = model.forward(rec, { B, L, ids: x0, dropoutSeed: plan.dropoutSeeds[k]!, ...keyMask });
       logits = fwd.logits;
       rows = tempTensor(rec, [N], 'f32', 'loss rows');
       crossEntropy(rec, { logits, targets: bufs.aux, loss: rows, dlogits: logits, scale, ignoreIndex: NO_TARGET });

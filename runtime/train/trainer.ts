@@ -3,11 +3,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/index.ts';
+import { CheckpointError, readManifest, writeFileAtomic } from '../io/index.ts';
 import { loadModelCheckpoint, saveModelCheckpoint } from '../nn/models/index.ts';
 import { allocTensor } from '../nn/index.ts';
 import type { CheckpointManifest } from '../../specs/types/checkpoint.ts';
-import { checkpointDir, latestCheckpoint, prune, removeIncomplete } from './checkpoints.ts';
+import { checkpointDir, listCheckpoints, prune, removeIncomplete } from './checkpoints.ts';
 import { NonFiniteError, TrainError } from './errors.ts';
 import { arNll, diffusionNelbo, withEma, type HeldOut, type Likelihood } from './heldout.ts';
 import { MetricsLog } from './metrics.ts';
@@ -89,19 +89,16 @@ export async function trainLoop(p: RunPieces, out: string, resume: boolean, hook
   let lastCheckpoint: string | null = null;
   if (resume) {
     for (const d of removeIncomplete(out)) log(`removed an incomplete checkpoint (interrupted write): ${d}`);
-    const latest = await latestCheckpoint(out);
-    if (latest) {
-      for (const s of latest.skipped) log(`skipped a checkpoint that does not load: ${s}`);
-      const m = latest.manifest;
-      checkResumable(m, identity, p.graphHashes, latest.dir);
-      await loadModelCheckpoint(latest.dir, model, { opt, ...(ema ? { ema } : {}) });
+    const loaded = await loadNewest(out, model, opt, ema, identity, p.graphHashes, log);
+    if (loaded) {
+      const m = loaded.manifest;
       data.train.restore(m.trainer!.data);
       step = m.step;
       tokens = m.trainer!.tokens;
       seconds = m.trainer!.seconds;
-      lastCheckpoint = latest.dir;
+      lastCheckpoint = loaded.dir;
       await metrics.truncate(step);
-      log(`resumed from ${latest.dir} at step ${step}`);
+      log(`resumed from ${loaded.dir} at step ${step}`);
     } else {
       log(`no complete checkpoint in ${out}: starting from step 0`);
       await metrics.truncate(0);
@@ -112,9 +109,10 @@ export async function trainLoop(p: RunPieces, out: string, resume: boolean, hook
     x0: allocTensor(rec.pool, [B * L], 'u32', 'x0'),
     aux: allocTensor(rec.pool, [B * L], 'u32', 'xt / targets'),
     weights: allocTensor(rec.pool, [B * L], 'f32', 'position weights'),
+    valid: allocTensor(rec.pool, [B * L], 'f32', 'valid positions'),
     loss: allocTensor(rec.pool, [1], 'f32', 'step loss'),
   };
-  const ctx = { rec, model, opt, ema, rt, bufs, ...(p.maskRows ? { maskRows: p.maskRows } : {}) };
+  const ctx = { rec, model, opt, ema, rt, bufs };
 
   const validate = async (): Promise<Likelihood> => {
     const v = spec.validation!;
@@ -197,6 +195,39 @@ export async function trainLoop(p: RunPieces, out: string, resume: boolean, hook
   if (stopped === 'done' && valStep !== step && step > 0) lastVal = await validate();
   await writeFileAtomic(join(out, 'result.json'), JSON.stringify({ step, totalSteps, stopped, checkpoint: lastCheckpoint, validation: lastVal, tokens, seconds }, null, 2) + '\n');
   return { out, step, totalSteps, stopped, checkpoint: lastCheckpoint, validation: lastVal, tokens, seconds };
+}
+
+/**
+ * Loads the newest checkpoint that belongs to this run and loads whole; a corrupt one (a file
+ * truncated or changed after it was written) is reported and the previous one tried. Refusals that
+ * concern the run (other settings, another graph) stop at once.
+ */
+async function loadNewest(
+  out: string, model: RunPieces['model'], opt: RunPieces['opt'], ema: RunPieces['ema'], identity: string, graphs: Record<string, string> | null, log: (l: string) => void,
+): Promise<{ dir: string; manifest: CheckpointManifest } | null> {
+  const all = listCheckpoints(out).reverse();
+  const failures: string[] = [];
+  for (const c of all) {
+    let m: CheckpointManifest;
+    try {
+      m = await readManifest(c.dir);
+    } catch (err) {
+      failures.push((err as Error).message);
+      log(`passing over ${c.dir}: ${(err as Error).message}`);
+      continue;
+    }
+    checkResumable(m, identity, graphs, c.dir);
+    try {
+      await loadModelCheckpoint(c.dir, model, { opt, ...(ema ? { ema } : {}) });
+      return { dir: c.dir, manifest: m };
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+      failures.push(`${c.dir}: ${err.message}`);
+      log(`passing over ${c.dir}: ${err.message}`);
+    }
+  }
+  if (all.length) throw new TrainError(`no checkpoint of ${out} loads, so the run cannot resume:\n  ${failures.join('\n  ')}`);
+  return null;
 }
 
 function checkResumable(m: CheckpointManifest, identity: string, graphs: Record<string, string> | null, dir: string): void {
