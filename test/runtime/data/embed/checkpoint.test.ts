@@ -4,11 +4,12 @@
 // every refusal (missing manifest, corrupt or truncated file, no EMA, another V) names the file.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { getGpu } from '../../../../runtime/gpu/index.ts';
-import { decodeSafetensors } from '../../../../runtime/io/index.ts';
+import { decodeSafetensors, encodeSafetensors } from '../../../../runtime/io/index.ts';
 import { checkpointEmbeddings, checkpointPlugin, type EmbeddingSource } from '../../../../runtime/data/embed/index.ts';
 import { EmbeddingsError } from '../../../../runtime/data/embeddings.ts';
 import { createAr, createDit, saveModelCheckpoint } from '../../../../runtime/nn/models/index.ts';
@@ -77,6 +78,33 @@ test('an AR checkpoint has no [MASK] row; a folder without a manifest or with a 
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, format: 'x' }));
   await rejects(() => checkpointEmbeddings(dir), 'manifest.json: does not match specs/checkpoint.schema.json: ');
+});
+
+test('a weights file that matches its manifest but not the model: no embedding, a wrong shape, a non-finite value, a bad header', async () => {
+  const gpu = await getGpu();
+  const model = createDit(gpu, { size: 'tiny', vocabSize: V }, { seed: 6 });
+  const dir = join(root, 'planted');
+  await saveModelCheckpoint(dir, model, {}, { step: 0, seed: 6 });
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const path = join(dir, 'model.safetensors');
+  const plant = (bytes: Uint8Array) => {
+    writeFileSync(path, bytes);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, files: { weights: { ...manifest.files.weights, bytes: bytes.byteLength, sha256 } } }));
+  };
+  const emb = new Float32Array((V + 1) * 32).fill(0.25);
+  plant(encodeSafetensors([{ name: 'other', shape: [V + 1, 32], data: emb }]));
+  await rejects(() => checkpointEmbeddings(dir), `${path}: no tensor 'vocab_embed.embedding' (is this a dlmk model checkpoint?)`);
+  plant(encodeSafetensors([{ name: 'vocab_embed.embedding', shape: [V, 32], data: emb.subarray(0, V * 32) }]));
+  await rejects(() => checkpointEmbeddings(dir), `${path}: tensor 'vocab_embed.embedding' has shape [12, 32], the manifest's model needs [13, 32]`);
+  const bad = emb.slice();
+  bad[3 * 32 + 5] = Infinity;
+  plant(encodeSafetensors([{ name: 'vocab_embed.embedding', shape: [V + 1, 32], data: bad }]));
+  await rejects(() => checkpointEmbeddings(dir), `${path}: tensor 'vocab_embed.embedding': row 3 holds a non-finite value`);
+  plant(new Uint8Array(16));
+  await rejects(() => checkpointEmbeddings(dir), `${path}: bad header length 0: too short for a JSON object`);
+  plant(encodeSafetensors([{ name: 'vocab_embed.embedding', shape: [V + 1, 32], data: emb }]));
+  assert.ok((await checkpointEmbeddings(dir)).data.every((x) => x === 0.25));
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

@@ -5,6 +5,7 @@
 // and rebuilt (with the reason logged) after a change or corruption.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import {
   computeCorpusEmbeddings, FALLBACK_SPREAD, manifestPath, nearestTokens, writeFallbackRow, type EmbeddingMatrix,
 } from '../../../../runtime/data/embed/index.ts';
 import { DataError } from '../../../../runtime/data/errors.ts';
+import { encodeSafetensors } from '../../../../runtime/io/index.ts';
 import { EmbeddingsError } from '../../../../runtime/data/embeddings.ts';
 import { mulberry32 } from '../../../../runtime/data/random.ts';
 
@@ -210,6 +212,52 @@ test('the cache: written, reused while nothing changes, rebuilt with the reason 
     const blocked = await computeCorpusEmbeddings(corpus.tokens, corpus.docOffsets, V, OPTS, { cacheFile: join(dir, 'blocker', 'e.safetensors'), log });
     assert.is(blocked.V, V);
     assert.ok(lines.some((l) => l.includes('not written (') && l.endsWith('the vectors are used without a cache')), JSON.stringify(lines));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the cache refuses a manifest or file that is consistent but wrong: every reason logged', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dlmk-embed-cache2-'));
+  try {
+    const file = join(dir, 'e.safetensors');
+    const lines: string[] = [];
+    const run = () => computeCorpusEmbeddings(corpus.tokens, corpus.docOffsets, V, OPTS, { cacheFile: file, log: (l) => lines.push(l) });
+    await run();
+    const good = JSON.parse(readFileSync(manifestPath(file), 'utf8'));
+    const d = OPTS.dim + 1;
+    /** Writes `bytes` as the cache file with a manifest that matches them (so only the content is wrong). */
+    const plant = (bytes: Uint8Array, patch: object = {}) => {
+      writeFileSync(file, bytes);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      writeFileSync(manifestPath(file), JSON.stringify({ ...good, file: { ...good.file, bytes: bytes.byteLength, sha256 }, ...patch }));
+    };
+    const expectRebuild = async (why: string) => {
+      lines.length = 0;
+      const r = await run();
+      assert.not.ok(r.report.cached, why);
+      assert.ok(lines.some((l) => l === `embeddings cache ${file}: ${why}; rebuilding`), `no log line "${why}" in ${JSON.stringify(lines)}`);
+    };
+    const data = new Float32Array(V * d).fill(0.5);
+    plant(encodeSafetensors([{ name: 'other', shape: [V, d], data }]));
+    await expectRebuild("no tensor 'embeddings'");
+    plant(encodeSafetensors([{ name: 'embeddings', shape: [V, d - 1], data: data.subarray(0, V * (d - 1)) }]));
+    await expectRebuild(`tensor 'embeddings' has shape [${V}, ${d - 1}], the manifest says [${V}, ${d}]`);
+    const nan = data.slice();
+    nan[7] = NaN;
+    plant(encodeSafetensors([{ name: 'embeddings', shape: [V, d], data: nan }]));
+    await expectRebuild('value 7 is not finite');
+    plant(new Uint8Array(16));
+    await expectRebuild('bad header length 0: too short for a JSON object');
+    plant(encodeSafetensors([{ name: 'embeddings', shape: [V, d], data }]), { V: 0 });
+    await expectRebuild('the manifest has no valid V and d');
+    plant(encodeSafetensors([{ name: 'embeddings', shape: [V, d], data }]), { file: null });
+    await expectRebuild('the manifest does not describe the file');
+    // A planted file that passes every check is used: the cache trusts its key and hash, nothing else.
+    plant(encodeSafetensors([{ name: 'embeddings', shape: [V, d], data }]));
+    const used = await run();
+    assert.ok(used.report.cached);
+    assert.is(used.data[0], 0.5);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

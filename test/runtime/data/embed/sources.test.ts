@@ -159,6 +159,10 @@ test('glove: GloVe text files (with or without a word2vec header) and their erro
   await rejects(() => gloveEmbeddings(2, (i) => strings[i]!, { file: join(dir, 'bad2.json') }), EmbeddingsError, "bad2.json: the vector of 'the' is not an array of at least 4 numbers");
   writeFileSync(join(dir, 'bad3.json'), '{"dimensions": ');
   await rejects(() => gloveEmbeddings(2, (i) => strings[i]!, { file: join(dir, 'bad3.json') }), EmbeddingsError, 'bad3.json: not valid JSON (');
+  writeFileSync(join(dir, 'bad4.json'), JSON.stringify({ dimensions: 2, vectors: { the: [1, 'x'] } }));
+  await rejects(() => gloveEmbeddings(2, (i) => strings[i]!, { file: join(dir, 'bad4.json') }), EmbeddingsError, `bad4.json: the vector of 'the' has "x" at 1, not a finite number`);
+  await rejects(() => gloveEmbeddings(2, (i) => strings[i]!, { file: join(dir, 'none.json') }), EmbeddingsError, 'none.json: cannot be read (ENOENT)');
+  await rejects(() => gloveEmbeddings(2, (i) => strings[i]!, { file: dir }), EmbeddingsError, `${dir}: cannot be read (EISDIR)`);
   await rejects(() => gloveEmbeddings(0, (i) => strings[i]!, { file: join(dir, 'g.txt') }), EmbeddingsError, "embeddings 'glove': V = 0: the vocabulary size must be an integer in 1 .. 16777216");
 });
 
