@@ -137,10 +137,11 @@ export function gaussianFill(out: Float64Array, seed: number): Float64Array {
 
 /**
  * Orthonormalises the l columns of the row-major [n, l] block `y` in place (block Gram-Schmidt,
- * a second pass when a column lost more than 1 - 1/sqrt 2 of its norm: "twice is enough"). A
- * column in the span of the previous ones (rank deficiency) is replaced by a random direction
- * orthogonal to them, so Q always has orthonormal columns; its R diagonal entry is 0. Returns R
- * (l x l, row-major, upper triangular) with y_in = Q R up to rounding.
+ * another pass whenever a pass removed more than 1 - 1/sqrt 2 of the column's norm, at most three:
+ * "twice is enough", Giraud et al. 2005). A column in the span of the previous ones (rank
+ * deficiency) is replaced by a random direction orthogonal to them, so Q always has orthonormal
+ * columns; its R diagonal entry is 0. Returns R (l x l, row-major, upper triangular) with
+ * y_in = Q R up to rounding.
  */
 export function orthonormalize(y: Float64Array, n: number, l: number, seed: number): Float64Array {
   const R = new Float64Array(l * l);
@@ -189,7 +190,9 @@ export function orthonormalize(y: Float64Array, n: number, l: number, seed: numb
     const before = norm(oj);
     project(j, true);
     let after = norm(oj);
-    if (after < Math.SQRT1_2 * before) {
+    // Another pass while a pass cancels most of what was left (at most three in all).
+    for (let pass = 1, prev = before; pass < 3 && after < Math.SQRT1_2 * prev && after > 1e-12 * before; pass++) {
+      prev = after;
       project(j, true);
       after = norm(oj);
     }
