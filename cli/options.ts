@@ -94,7 +94,7 @@ export function parseCommand<O extends Record<string, OptionDecl>>(decl: Command
     const m = /'(-{1,2}[^']*)'/.exec(e.message);
     if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const known = Object.keys(decl.options).map((k) => `--${k}`).join(', ');
-      throw new UsageError(`unknown option ${m ? m[1] : ''}; this command takes ${known || 'no options'}\nusage: ${usageOf(decl)}`);
+      throw new UsageError(`unknown option ${m ? `'${m[1]}'` : ''}; this command takes ${known || 'no options'}\nusage: ${usageOf(decl)}`);
     }
     if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${m ? m[1] : 'an option'} needs a value\nusage: ${usageOf(decl)}`);
     throw new UsageError(`${e.message}\nusage: ${usageOf(decl)}`);
