@@ -44,3 +44,44 @@ export { CheckpointError, dlmkVersion } from './runtime/io/index.ts';
 
 // The float64 reference of every kernel quantity (tests, and tiny problems without a GPU).
 export * as reference from './reference/kernel/index.ts';
+
+// Plugins: corpora, tokenizers, embedding sources, metrics, registered by name (docs/training.md).
+export { registry, Registry, PluginError, PLUGIN_KINDS, type Plugin, type PluginKind, type PluginContext, type JsonSchema } from './runtime/plugins/registry.ts';
+import './runtime/plugins/builtin.ts';
+
+// Data: corpora, tokenizers, the token cache and the batcher (docs/data.md); token vectors for graphs (docs/embeddings.md).
+export {
+  DataError,
+  createCorpus,
+  createTokenizer,
+  tokenizeCorpus,
+  Batcher,
+  SotuCorpus,
+  TextCorpus,
+  JsonlCorpus,
+  ParquetCorpus,
+  type Corpus,
+  type Split,
+  type Tokenizer,
+  type TokenizerBuilder,
+  type TokenFile,
+} from './runtime/data/index.ts';
+export { nearestTokens, writeEmbeddings, computeCorpusEmbeddings, type EmbeddingSource, type EmbeddingMatrix as TokenVectors } from './runtime/data/embed/index.ts';
+
+// Training (docs/training.md).
+export {
+  train,
+  TrainError,
+  NonFiniteError,
+  composeRunSchema,
+  validateRunSpec,
+  loadRunSpec,
+  listCheckpoints,
+  type RunSpec,
+  type TrainOptions,
+  type TrainResult,
+  type StepEvent,
+  type ValidationEvent,
+  type Likelihood,
+} from './runtime/train/index.ts';
+export { type Denoiser, ModelDenoiser, modelTime } from './runtime/denoiser/index.ts';
