@@ -15,6 +15,8 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   demo: { summary: 'the main job: check, compile and summarise the shipped kernels', load: () => import('./commands/demo.ts') },
   inspect: { summary: 'print a kernel\'s row, column, posterior, reverse step and ELBO (with gradient) for one position', load: () => import('./commands/inspect.ts') },
   diagrams: { summary: 'print the syntax diagrams of the .kernel grammar as HTML', load: () => import('./commands/diagrams.ts') },
+  embed: { summary: 'compute token vectors for knn(embeddings) graphs and write them (.npy, .safetensors)', load: () => import('./commands/embed.ts') },
+  neighbours: { summary: "print a token's graph neighbours in an embeddings file", load: () => import('./commands/neighbours.ts') },
   train: { summary: 'train a denoiser (or the autoregressive baseline) as a run spec says', load: () => import('./commands/train.ts') },
 };
 

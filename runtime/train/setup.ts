@@ -11,7 +11,7 @@ import { arConfig, ditConfig, TransformerModel } from '../nn/models/index.ts';
 import { maskOnly } from '../denoiser/index.ts';
 import { registry as globalRegistry, type PluginContext, type Registry } from '../plugins/registry.ts';
 import { Batcher, createCorpus, createTokenizer, tokenizeCorpus, type Corpus, type Tokenizer, type TokenFile } from '../data/index.ts';
-import type { EmbeddingSource } from '../data/embed/index.ts';
+import { tokenVectors, type PluginSpec } from './embed.ts';
 import { TrainError } from './errors.ts';
 import type { HeldOut } from './heldout.ts';
 import { setupKernel } from './kernel.ts';
@@ -153,12 +153,7 @@ export async function setupRun(spec: RunSpec, baseDir: string, o: SetupOptions):
       log: o.log,
       embeddings: async () => {
         if (o.embeddings) return o.embeddings;
-        const e = spec.embeddings ?? { name: 'corpus' };
-        const { name, ...eo } = e as { name: string };
-        const src = (await reg.get('embeddings', name).create(eo, pluginCtx(baseDir, cacheDir, o.log))) as EmbeddingSource;
-        const tf = data.trainTokens;
-        const m = await src.embed({ V, corpus: { tokens: tf.tokens, docOffsets: tf.docOffsets, fingerprint: tf.fingerprint, file: tf.file }, tokenString: (id) => data.tokenizer.tokenString(id) });
-        if (m.V !== V) throw new TrainError(`embeddings '${name}' give ${m.V} token vectors, but the tokenizer ${data.tokenizer.id} has ${V} tokens`);
+        const m = await tokenVectors((spec.embeddings ?? { name: 'corpus' }) as PluginSpec, data.trainTokens, data.tokenizer, pluginCtx(baseDir, cacheDir, o.log), reg);
         o.log(`embeddings: ${m.report.summary}`);
         return { data: m.data, d: m.d };
       },
