@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError, readManifest, writeFileAtomic } from '../io/index.ts';
 import { loadModelCheckpoint, saveModelCheckpoint } from '../nn/models/index.ts';
-import { allocTensor } from '../nn/index.ts';
+import { allocTensor, Recorder } from '../nn/index.ts';
 import type { CheckpointManifest } from '../../specs/types/checkpoint.ts';
 import { checkpointDir, listCheckpoints, prune, removeIncomplete } from './checkpoints.ts';
 import { NonFiniteError, TrainError } from './errors.ts';
@@ -114,10 +114,13 @@ export async function trainLoop(p: RunPieces, out: string, resume: boolean, hook
   };
   const ctx = { rec, model, opt, ema, rt, bufs };
 
+  // Validation records on its own recorder (same pool): the training recorder's estimate of a
+  // step's GPU time, which paces its readbacks on software adapters, then stays a training step's.
+  const valRec = new Recorder(p.gpu, { pool: rec.pool });
   const validate = async (): Promise<Likelihood> => {
     const v = spec.validation!;
-    const r = await withEma(rec, model, ema, () =>
-      rt ? diffusionNelbo(rec, model, rt, data.validation, { B, grid: v.grid!, seed: v.seed! }) : arNll(rec, model, data.validation, { B }),
+    const r = await withEma(valRec, model, ema, () =>
+      rt ? diffusionNelbo(valRec, model, rt, data.validation, { B, grid: v.grid!, seed: v.seed! }) : arNll(valRec, model, data.validation, { B }),
     );
     metrics.append({ step, val: r });
     hooks.onValidation?.({ step, val: r });
