@@ -84,6 +84,18 @@ export function prefixClamp(prefix: ArrayLike<number>, L: number): Int32Array {
   return c;
 }
 
+/** The clamp of `L` positions holding `tokens[j]` at `positions[j]` (infilling; the rest free). */
+export function positionsClamp(L: number, positions: ArrayLike<number>, tokens: ArrayLike<number>): Int32Array {
+  if (positions.length !== tokens.length) throw new SampleError(`${positions.length} clamp positions but ${tokens.length} tokens`, 'clamp');
+  const c = new Int32Array(L).fill(-1);
+  for (let j = 0; j < positions.length; j++) {
+    const p = positions[j]!;
+    if (!(Number.isInteger(p) && p >= 0 && p < L)) throw new SampleError(`clamp position ${p} is outside the length L = ${L} (positions 0..${L - 1})`, `clamp[${j}]`);
+    c[p] = tokens[j]!;
+  }
+  return c;
+}
+
 /** Samples B sequences of L tokens; errors are SampleError (or the runtime's own typed errors). */
 export async function sampleTokens(o: SampleTokensOptions): Promise<SampleResult> {
   try {
@@ -138,7 +150,7 @@ async function run(o: SampleTokensOptions): Promise<SampleResult> {
     params[p.name] = p.value === 'inf' ? Infinity : p.value === '-inf' ? -Infinity : p.value;
   }
   Object.assign(params, settings.params);
-  const ruleRt = rulesRuntime(rt, settings.rules, params);
+  const ruleRt = settings.rules.length || Object.keys(params).length ? rulesRuntime(rt, settings.rules, params) : rt;
   const clamp = clampTable(o.clamp, o.B, o.L, rt.V);
   const s = new SamplerRun(rt, ruleRt, o, settings, clamp);
   try {
