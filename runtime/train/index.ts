@@ -7,7 +7,7 @@
 import { join, resolve } from 'node:path';
 import { SpecValidationError } from '../../specs/validate.ts';
 import { KernelCheckError, KernelSyntaxError } from '../../compiler/index.ts';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dlmkVersion, writeFileAtomic } from '../io/index.ts';
 import type { Registry } from '../plugins/registry.ts';
 import type { EmbeddingMatrix } from '../kernel/index.ts';
@@ -15,7 +15,7 @@ import { TrainError } from './errors.ts';
 import { compileRunKernel } from './kernel.ts';
 import { setupRun } from './setup.ts';
 import { applySets, loadRunSpec, readRunSpecFile, validateRunSpec, type RunSpec, type ValidatedRunSpec } from './spec.ts';
-import { prepareOut, trainLoop, totalStepsOf, type TrainHooks, type TrainResult } from './trainer.ts';
+import { prepareOut, runIdentity, trainLoop, totalStepsOf, type TrainHooks, type TrainResult } from './trainer.ts';
 
 export { TrainError, NonFiniteError } from './errors.ts';
 export { composeRunSchema, validateRunSpec, loadRunSpec, applySets, readRunSpecFile, resolveKernelPath, type RunSpec, type ValidatedRunSpec } from './spec.ts';
@@ -83,6 +83,27 @@ export async function train(spec: string | object | null, opts: TrainOptions = {
   } finally {
     pieces.model.destroy();
   }
+}
+
+/**
+ * Trains `spec` into `out`, or continues: a finished run there (result.json at its full budget) is
+ * returned as it is, an unfinished one is resumed. For experiments that are rerun (dlmk compare, the
+ * demo). A folder that holds another run is refused, as by a resume.
+ */
+export async function trainOrReuse(spec: object, opts: TrainOptions & { out: string }): Promise<TrainResult & { reused: boolean }> {
+  const out = resolve(opts.out);
+  if (!existsSync(join(out, 'run.json'))) return { ...(await train(spec, opts)), reused: false };
+  const want = validateRunSpec(applySets(spec, opts.sets ?? []), { baseDir: opts.baseDir ?? process.cwd(), ...reg(opts) }).spec;
+  const have = validateRunSpec(readRunSpecFile(join(out, 'run.json')), { baseDir: baseDirOf(out), ...reg(opts) }).spec;
+  if (runIdentity(want) !== runIdentity(have)) throw new TrainError(`${out} holds a run with other settings; remove it or choose another folder`);
+  const done = join(out, 'result.json');
+  if (existsSync(done)) {
+    const r = JSON.parse(readFileSync(done, 'utf8')) as Omit<TrainResult, 'out'>;
+    if (r.stopped === 'done' && r.step >= totalStepsOf(want)) return { ...r, out, reused: true };
+  }
+  // Unfinished (or a larger budget now): resume with this spec's budget.
+  const { sets: _s, ...rest } = opts;
+  return { ...(await train(null, { ...rest, out, resume: true, sets: [`budget=${JSON.stringify(want.budget)}`] })), reused: false };
 }
 
 function reg(o: TrainOptions): { registry?: Registry } {

@@ -142,9 +142,6 @@ function semanticIssues(spec: RunSpec, baseDir: string): SchemaIssue[] {
   if (arch === 'ar' && (m.condDim !== undefined || m.freqDim !== undefined || m.timeConditioning !== 'auto')) {
     out.push({ path: '$.model', message: 'condDim, freqDim and timeConditioning belong to the DiT; an AR model has no time input' });
   }
-  if (spec.optimizer && (spec.optimizer.warmupSteps ?? 0) > 0 && spec.budget.steps !== undefined && spec.optimizer.warmupSteps! > spec.budget.steps) {
-    out.push({ path: '$.optimizer.warmupSteps', message: `${spec.optimizer.warmupSteps} warm-up steps exceed the budget of ${spec.budget.steps} steps` });
-  }
   return out;
 }
 

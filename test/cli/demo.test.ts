@@ -1,14 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const dlmk = (args: string[]) => spawnSync(process.execPath, ['cli/dlmk.mjs', ...args], { encoding: 'utf8' });
 
-test('dlmk demo compiles and summarises every shipped kernel', () => {
-  const r = dlmk(['demo']);
+test('dlmk demo --check-only compiles and summarises every shipped kernel', () => {
+  const r = dlmk(['demo', '--check-only']);
   assert.is(r.status, 0, r.stderr);
   for (const name of ['masking', 'uniform', 'semdlm', 'semdlm_plus', 'hybrid']) assert.match(r.stdout, new RegExp(`✓ ${name} `));
   assert.match(r.stdout, /5 of 5 kernels checked, compiled and validated\./);
@@ -24,6 +24,22 @@ test('dlmk demo reports a broken kernel with its location and exits 1', () => {
   assert.match(r.stdout, /broken\.kernel:3:\d+: error: .*nowhere/);
   assert.match(r.stdout, /1 of 2 kernels checked/);
   assert.not.match(r.stdout + r.stderr, /\n\s+at /); // no stack trace
+});
+
+test('the main job end to end (a few steps): two runs, their curves, where they are; a rerun reuses them', () => {
+  const out = mkdtempSync(join(tmpdir(), 'dlmk-demo-runs-'));
+  const r = dlmk(['demo', '--out', out, '--steps', '4']);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Validation NELBO \(nats\/token, lower is better\) against training steps:/);
+  assert.match(r.stdout, /● masking\s+▲ semdlm_plus/);
+  for (const k of ['masking', 'semdlm_plus']) {
+    assert.match(r.stdout, new RegExp(`  ${k}\\s+[\\d.]+ nats/token \\([\\d.]+ bits, perplexity <= [\\d.]+\\)\\s+4 steps`));
+    assert.ok(existsSync(join(out, k, 'checkpoints', 'step-00000004', 'manifest.json')));
+  }
+  const again = dlmk(['demo', '--out', out, '--steps', '4']);
+  assert.is(again.status, 0, again.stderr);
+  assert.match(again.stdout, /masking .*\(reused\)/);
+  assert.match(again.stdout, /semdlm_plus .*\(reused\)/);
 });
 
 test.run();
