@@ -106,6 +106,14 @@ export function unigramLaw(tf: TokenFile, tokenizer: Tokenizer, mode: 'packed' |
   return counts;
 }
 
+/** Token vectors for the kernel's knn(embeddings) graphs: the run's embedding source (default: the corpus). */
+export async function graphVectors(spec: RunSpec, baseDir: string, data: RunData, log: (l: string) => void, reg: Registry = globalRegistry): Promise<EmbeddingMatrix> {
+  const ctx = pluginCtx(baseDir, cacheDirOf(spec, baseDir), log);
+  const m = await tokenVectors((spec.embeddings ?? { name: 'corpus' }) as PluginSpec, data.trainTokens, data.tokenizer, ctx, reg);
+  log(`embeddings: ${m.report.summary}`);
+  return { data: m.data, d: m.d };
+}
+
 /** The model config a run asks for (presets plus overrides; the DiT's time input and mask row from the kernel). */
 export function modelConfigOf(spec: RunSpec, V: number, kernel: { hasMask: boolean; maskOnly: boolean } | null): ModelConfig {
   const { arch = 'dit', size = 'tiny', timeConditioning = 'auto', ...over } = spec.model;
@@ -146,17 +154,11 @@ export async function setupRun(spec: RunSpec, baseDir: string, o: SetupOptions):
   let graphHashes: Record<string, string> | null = null;
   let kernelSpec = null;
   if (spec.kernel) {
-    const cacheDir = cacheDirOf(spec, baseDir);
     const k = await setupKernel(gpu, spec.kernel.path, (spec.kernel.params ?? {}) as Record<string, number | boolean>, baseDir, {
       V,
       unigram: data.unigram,
       log: o.log,
-      embeddings: async () => {
-        if (o.embeddings) return o.embeddings;
-        const m = await tokenVectors((spec.embeddings ?? { name: 'corpus' }) as PluginSpec, data.trainTokens, data.tokenizer, pluginCtx(baseDir, cacheDir, o.log), reg);
-        o.log(`embeddings: ${m.report.summary}`);
-        return { data: m.data, d: m.d };
-      },
+      embeddings: () => (o.embeddings ? Promise.resolve(o.embeddings) : graphVectors(spec, baseDir, data, o.log, reg)),
     });
     rt = k.rt;
     kernelRef = k.ref;
