@@ -13,9 +13,10 @@ import { SampleError } from './errors.ts';
 import { buffer, dispatch } from './gpu.ts';
 import { confidencePlan, timeGrid, type BlockStep } from './grid.ts';
 import { ModelCalls } from './model.ts';
+import { maskOnly } from '../denoiser/index.ts';
 import { rulesRuntime } from './rules.ts';
 import { resolveSettings, type SamplerOverrides, type SamplerSettings } from './settings.ts';
-import { FREE, applyProgram, candidatesProgram, commitProgram, correctProgram, modeProgram, remaskProgram } from './wgsl.ts';
+import { FREE, applyProgram, candidatesProgram, commitProgram, correctProgram, modeProgram, unmaskProgram } from './wgsl.ts';
 
 const WG = 64;
 
@@ -186,6 +187,8 @@ export class SamplerRun {
   private passes = 0;
   private readonly W: number;
   private readonly key: [number, number];
+  /** Every channel is mask: the plug-in step is MDLM's (ancestralStep). */
+  private readonly maskOnly: boolean;
 
   constructor(
     readonly rt: KernelRuntime,
@@ -210,6 +213,7 @@ export class SamplerRun {
     // Lanes of the per-position workgroups, as the kernel runtime's: at most a quarter of the tokens, at least 8.
     this.W = Math.min(64, Math.max(8, 2 ** Math.floor(Math.log2(Math.max(1, this.V / 4)))));
     this.key = [o.seed >>> 0, Math.floor(o.seed / 2 ** 32) >>> 0];
+    this.maskOnly = maskOnly(rt.spec);
   }
 
   own(bytes: number, label: string): GPUBuffer {
@@ -326,20 +330,53 @@ export class SamplerRun {
     dispatch(this.rec, applyProgram(WG), { V: this.V, C: this.N, mode }, [x, this.clampBuf, cand], Math.ceil(this.N / WG));
   }
 
-  /** x0 ~ p_hat at every position, with p_hat(x0), into cand and conf. */
-  candidates(ruled: GPUBuffer, stream: number): void {
+  /**
+   * x0 ~ p_hat with p_hat(x0) into cand and conf: at every position, or (`block`) only at the
+   * [MASK]s within [start, end) of each sequence.
+   */
+  candidates(ruled: GPUBuffer, stream: number, block?: { start: number; end: number }): void {
     this.candBuf ??= this.own(this.N * 4, 'dlmk sample candidates');
     this.confBuf ??= this.own(this.N * 4, 'dlmk sample confidences');
-    const prog = candidatesProgram(this.W);
+    const prog = candidatesProgram(this.W, !!block);
     for (const [r0, n] of runsOf(this.gpu, this.N, this.V)) {
       const w = windowOf(this.gpu, ruled, r0 * this.V, n * this.V);
-      dispatch(this.rec, prog, { V: this.V, C: n, nb: r0, R: this.L, shift: w.shift, seed0: this.key[0], seed1: this.key[1], stream }, [w.range, this.candBuf, this.confBuf], n);
+      const dims = { V: this.V, C: n, nb: r0, R: this.L, shift: w.shift, seed0: this.key[0], seed1: this.key[1], stream, n: block?.start ?? 0, act: block?.end ?? 0 };
+      dispatch(this.rec, prog, dims, [w.range, this.candBuf, this.confBuf, ...(block ? [this.x] : [])], n);
     }
   }
 
+  /**
+   * The plug-in reverse step (docs/math.md §2.3). For a kernel whose every channel is mask it is
+   * MDLM's step, a [MASK] unmasking with probability (alpha_s - alpha_t) / (1 - alpha_t) to
+   * x0 ~ p_hat: the fused unmask kernel with sigma = 0, which reads only the logits of the positions
+   * that unmask.
+   */
   ancestralStep(ruled: GPUBuffer, t: number, s: number, stream: number): void {
+    if (this.maskOnly) {
+      this.unmask(ruled, t, s, 0, stream);
+      return;
+    }
     this.rt.encodeReverse(this.rec.encoder, { ...this.flat(t, s), logits: ruled, xt: this.x, out: this.xNext, seed: this.o.seed, stream });
     this.apply(this.xNext, 0);
+    this.swap();
+  }
+
+  /** ReMDM's step with remasking probability sigma (MDLM's with 0) at every free position, fused with the candidate draw. */
+  private unmask(ruled: GPUBuffer, t: number, s: number, sigma: number, stream: number): void {
+    const at = this.alpha(t);
+    const as = this.alpha(s);
+    const pu = at < 1 ? Math.min(1, Math.max(0, (as - (1 - sigma) * at) / (1 - at))) : 1;
+    const prog = unmaskProgram(this.W);
+    for (const [r0, n] of runsOf(this.gpu, this.N, this.V)) {
+      const w = windowOf(this.gpu, ruled, r0 * this.V, n * this.V);
+      dispatch(
+        this.rec,
+        prog,
+        { V: this.V, C: n, nb: r0, R: this.L, shift: w.shift, f0: pu, f1: sigma, seed0: this.key[0], seed1: this.key[1], stream },
+        [w.range, this.x, this.clampBuf, this.xNext],
+        n,
+      );
+    }
     this.swap();
   }
 
@@ -373,21 +410,12 @@ export class SamplerRun {
     const at = this.alpha(t);
     const as = this.alpha(s);
     const sigma = t <= tOn && t > tOff ? Math.max(0, Math.min(eta, at > 0 ? Math.min(1, (1 - as) / at) : 1)) : 0;
-    const pu = at < 1 ? Math.min(1, Math.max(0, (as - (1 - sigma) * at) / (1 - at))) : 1;
-    this.candidates(ruled, stream);
-    dispatch(
-      this.rec,
-      remaskProgram(WG),
-      { V: this.V, C: this.N, R: this.L, f0: pu, f1: sigma, seed0: this.key[0], seed1: this.key[1], stream },
-      [this.x, this.candBuf!, this.clampBuf, this.xNext],
-      Math.ceil(this.N / WG),
-    );
-    this.swap();
+    this.unmask(ruled, t, s, sigma, stream);
   }
 
   /** Commit the most confident masked positions of the current block. */
   confidenceStep(ruled: GPUBuffer, b: BlockStep, stream: number): void {
-    this.candidates(ruled, stream);
+    this.candidates(ruled, stream, b);
     dispatch(this.rec, commitProgram(WG), { V: this.V, C: this.B, R: this.L, n: b.start, act: b.end, nb: b.left }, [this.x, this.candBuf!, this.confBuf!, this.xNext], this.B);
     this.apply(this.xNext, 0);
     this.swap();

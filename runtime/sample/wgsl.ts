@@ -1,5 +1,5 @@
 // The sampler's own shaders (docs/sampling.md): candidate draws x0 ~ p_hat with their probability,
-// clamping, ReMDM's remasking step, the confidence predictor's commits, GIDD's correction pass, the
+// clamping, ReMDM's (and MDLM's) unmasking step, the confidence predictor's commits, GIDD's correction pass, the
 // posterior mode of the final `denoise argmax` step, and the per-sequence "changed" flags of the
 // cache. They read the kernel shaders' uniform block (compiler/wgsl/dims.ts); what each field means
 // is stated per program. Kernel-generic steps (the Euler step) live in compiler/wgsl.
@@ -25,14 +25,25 @@ const GBUILTINS = '@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
 /**
  * x0 ~ softmax(logits) at each position, and p_hat(x0): one workgroup of W lanes per position, the
  * softmax statistics online per lane, the draw by the categorical descent (tail-exact in fp32).
- * Bindings: 1 logits [rows, V] (window at d.shift), 2 cand [N] u32, 3 conf [N] f32. Dims: V, C = rows,
- * nb = global index of the first row, R = L, seeds, stream.
+ * With `masked`, only the positions that hold [MASK] (= d.V) at a place in their sequence within
+ * [d.n, d.act) draw (the confidence predictor's block); the others keep what cand and conf hold.
+ * Bindings: 1 logits [rows, V] (window at d.shift), 2 cand [N] u32, 3 conf [N] f32, (masked) 4 x [N].
+ * Dims: V, C = rows, nb = global index of the first row, R = L, seeds, stream, (masked) n, act.
  */
-export function candidatesProgram(W: number): WgslProgram {
+export function candidatesProgram(W: number, masked = false): WgslProgram {
+  const filter = masked
+    ? /* wgsl */ `
+  if (l == 0u) {
+    let i = g - seq * d.R;
+    go = select(0u, 1u, x[g] == d.V && i >= d.n && i < d.act);
+  }
+  if (workgroupUniformLoad(&go) == 0u) { return; }`
+    : '';
   const code = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read_write> cand: array<u32>;
 @group(0) @binding(3) var<storage, read_write> conf: array<f32>;
+${masked ? '@group(0) @binding(4) var<storage, read> x: array<u32>;\nvar<workgroup> go: u32;' : ''}
 
 const W: u32 = ${W}u;
 var<workgroup> sb: array<f32, ${W}>;
@@ -51,6 +62,7 @@ fn main(${BUILTINS}) {
   let row = ${INDEX};
   if (row >= d.C) { return; }
   let g = d.nb + row;
+  let seq = g / d.R;${filter}
   ib = d.shift + row * d.V;
   var m = -3.4028234663852886e38;
   var e = 0.0;
@@ -67,14 +79,13 @@ fn main(${BUILTINS}) {
   workgroupBarrier();
   if (l != 0u) { return; }
   let Z = lane_sum(0u, W);
-  let seq = g / d.R;
   var st = stream_new(vec2<u32>(d.seed0, d.seed1), g - seq * d.R, seq, (${SAMPLE_PURPOSE.candidate}u << 24u) | (d.stream & 0xffffffu));
 ${descentWgsl(W, (a, b) => `lane_sum(${a}, ${b})`, (y) => `val(${y})`)}
   cand[g] = pick;
   conf[g] = val(pick) / Z;
 }
 `;
-  return program('sample_candidates', [W], dimsModule, mathModule, categoricalModule, wgslModule('sample_candidates_main', code));
+  return program(masked ? 'sample_candidates_masked' : 'sample_candidates', [W], dimsModule, mathModule, categoricalModule, wgslModule(masked ? 'sample_candidates_masked_main' : 'sample_candidates_main', code));
 }
 
 /**
@@ -102,37 +113,78 @@ fn main(${GBUILTINS}) {
 }
 
 /**
- * ReMDM's step (Wang et al. 2025) at each free position, from x_t: a [MASK] takes its candidate
- * x0 ~ p_hat with probability d.f0 = (alpha_s - (1 - sigma) alpha_t) / (1 - alpha_t), a visible
- * token is remasked with probability d.f1 = sigma. Bindings: 1 x_t, 2 cand, 3 clamp, 4 x_s. Dims:
- * V (= [MASK]), C = N, R = L, f0, f1, seeds, stream.
+ * ReMDM's step fused with the candidate draw (MDLM's step when d.f1 = 0), one workgroup per
+ * position: lane 0 decides with one uniform (a free [MASK] unmasks with probability d.f0, a free
+ * visible token is remasked with probability d.f1), and only a position that unmasks reads its
+ * logits, to draw x0 ~ p_hat as candidatesProgram does (same purpose and stream). So a step touches
+ * the logits of the few positions that change, not all N * V. Bindings: 1 logits [rows, V] (window
+ * at d.shift), 2 x_t [N], 3 clamp [N], 4 x_s [N]. Dims: V (= [MASK]), C = rows, nb = global index of
+ * the first row, R = L, f0, f1, seeds, stream.
  */
-export function remaskProgram(wg: number): WgslProgram {
+export function unmaskProgram(W: number): WgslProgram {
   const code = /* wgsl */ `
-@group(0) @binding(1) var<storage, read> xin: array<u32>;
-@group(0) @binding(2) var<storage, read> cand: array<u32>;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> xin: array<u32>;
 @group(0) @binding(3) var<storage, read> clampv: array<u32>;
 @group(0) @binding(4) var<storage, read_write> xout: array<u32>;
 
-@compute @workgroup_size(${wg})
-fn main(${GBUILTINS}) {
-  let g = gid.x + gid.y * nw.x * ${wg}u;
-  if (g >= d.C) { return; }
-  var v = xin[g];
-  if (clampv[g] == ${FREE}u) {
-    let seq = g / d.R;
-    let r = rng4(vec2<u32>(d.seed0, d.seed1), g - seq * d.R, seq, (${SAMPLE_PURPOSE.remask}u << 24u) | (d.stream & 0xffffffu), 0u);
-    let u = rand_open01(r.x, r.y);
-    if (v == d.V) {
-      if (u < d.f0) { v = cand[g]; }
-    } else if (u < d.f1) {
-      v = d.V;
+const W: u32 = ${W}u;
+var<workgroup> sb: array<f32, ${W}>;
+var<workgroup> go: u32;
+var<private> ib: u32;
+var<private> mx: f32;
+
+fn lane_sum(lo: u32, hi: u32) -> f32 {
+  var acc = vec2<f32>(0.0);
+  for (var i = lo; i < hi; i = i + 1u) { acc = kahan_add(acc, sb[i]); }
+  return acc.x - acc.y;
+}
+fn val(y: u32) -> f32 { return exp(logits[ib + y] - mx); }
+
+@compute @workgroup_size(${W})
+fn main(${BUILTINS}) {
+  let row = ${INDEX};
+  if (row >= d.C) { return; }
+  let g = d.nb + row;
+  let seq = g / d.R;
+  if (l == 0u) {
+    let z = xin[g];
+    var v = z;
+    var flag = 0u;
+    if (clampv[g] == ${FREE}u) {
+      let r = rng4(vec2<u32>(d.seed0, d.seed1), g - seq * d.R, seq, (${SAMPLE_PURPOSE.remask}u << 24u) | (d.stream & 0xffffffu), 0u);
+      let u = rand_open01(r.x, r.y);
+      if (z == d.V) {
+        if (u < d.f0) { flag = 1u; }
+      } else if (u < d.f1) {
+        v = d.V;
+      }
     }
+    xout[g] = v;
+    go = flag;
   }
-  xout[g] = v;
+  if (workgroupUniformLoad(&go) == 0u) { return; }
+  ib = d.shift + row * d.V;
+  var m = -3.4028234663852886e38;
+  var e = 0.0;
+  for (var y = l; y < d.V; y = y + W) {
+    let x = logits[ib + y];
+    if (x > m) { e = e * exp(m - x) + 1.0; m = x; } else { e = e + exp(x - m); }
+  }
+  sb[l] = m;
+  workgroupBarrier();
+  mx = sb[0];
+  for (var k = 1u; k < W; k = k + 1u) { mx = max(mx, sb[k]); }
+  workgroupBarrier();
+  sb[l] = select(0.0, e * exp(m - mx), e > 0.0);
+  workgroupBarrier();
+  if (l != 0u) { return; }
+  var st = stream_new(vec2<u32>(d.seed0, d.seed1), g - seq * d.R, seq, (${SAMPLE_PURPOSE.candidate}u << 24u) | (d.stream & 0xffffffu));
+${descentWgsl(W, (a, b) => `lane_sum(${a}, ${b})`, (y) => `val(${y})`)}
+  xout[g] = pick;
 }
 `;
-  return program('sample_remask', [wg], dimsModule, rngModule, wgslModule('sample_remask_main', code));
+  return program('sample_unmask', [W], dimsModule, mathModule, rngModule, categoricalModule, wgslModule('sample_unmask_main', code));
 }
 
 /**

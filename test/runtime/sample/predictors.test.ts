@@ -137,16 +137,17 @@ test('confidence: the k = ceil(masked / steps left) most confident masked positi
       for (let i = 0; i < L; i++) {
         const want = chosen.has(i) ? cand[i]! : x[at + i]!;
         if (got.x[at + i] !== want) assert.unreachable(`sequence ${b}, position ${i}: ${got.x[at + i]} (committed ${[...chosen]}, conf ${Array.from(conf)})`);
+        if (!eligible[i]) continue;
         const p = softmax(rows[i]!)[cand[i]!]!;
         if (Math.abs(conf[i]! - p) > 1e-5 * p + 1e-7) assert.unreachable(`conf ${conf[i]} vs p_hat ${p}`);
       }
     }
-    // The candidates of a position are draws of its p_hat.
-    for (let i = 0; i < L; i++) {
+    // The candidates of a masked position of the block are draws of its p_hat (the others draw none).
+    for (const i of [0, 1, 3, 4]) {
       const counts = new Float64Array(V);
       for (let b = 0; b < B; b++) counts[got.cand[b * L + i]!]!++;
       const chi = chiSquare(counts, softmax(rows[i]!));
-      assert.ok(chi.p > ALPHA / L, `candidates of position ${i}: p = ${chi.p}`);
+      assert.ok(chi.p > ALPHA / 4, `candidates of position ${i}: p = ${chi.p}`);
     }
   }
   h.destroy();
