@@ -85,3 +85,8 @@ export {
   type Likelihood,
 } from './runtime/train/index.ts';
 export { type Denoiser, ModelDenoiser, modelTime } from './runtime/denoiser/index.ts';
+
+// Sampling (docs/sampling.md): from a trained run, or any Denoiser with a kernel runtime.
+export { sample, type SampleOptions, type SampleRun, type GeneratedSample } from './runtime/sample/generate.ts';
+export { sampleTokens, SampleError, OracleDenoiser, type SampleTokensOptions, type SampleResult } from './runtime/sample/index.ts';
+export { loadRun, type LoadedRun } from './runtime/train/load.ts';
