@@ -22,7 +22,8 @@ export { composeRunSchema, validateRunSpec, loadRunSpec, applySets, readRunSpecF
 export { lrAt, emaDecayAt, sampleTimes, midpointGrid, mix } from './schedule.ts';
 export { listCheckpoints, latestCheckpoint, checkpointDir } from './checkpoints.ts';
 export { MetricsLog, type MetricLine } from './metrics.ts';
-export { setupData, setupRun, modelConfigOf, cacheDirOf, type RunData, type RunPieces } from './setup.ts';
+export { setupData, setupRun, modelConfigOf, cacheDirOf, graphVectors, unigramLaw, type RunData, type RunPieces } from './setup.ts';
+export { loadRun, locateCheckpoint, type LoadedRun } from './load.ts';
 export { setupKernel, compileRunKernel, specSha256, loadDistFile, type KernelSetup } from './kernel.ts';
 export { diffusionNelbo, arNll, withEma, type Likelihood, type HeldOut } from './heldout.ts';
 export { runIdentity, totalStepsOf, type StepEvent, type ValidationEvent, type TrainHooks, type TrainResult } from './trainer.ts';
