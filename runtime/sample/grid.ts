@@ -2,12 +2,13 @@
 import { SampleError } from './errors.ts';
 
 /**
- * The uniform grid of a run of `steps` reverse steps: t_k = 1 - k / steps for k = 0..steps, the
- * last point exactly 0, so the last step lands on clean data (no separate t -> 0 jump).
+ * The uniform grid of a run of `steps` reverse steps from `t0` (1, or a given start): t_k =
+ * t0 (1 - k / steps) for k = 0..steps, the last point exactly 0, so the last step lands on clean
+ * data (no separate t -> 0 jump).
  */
-export function timeGrid(steps: number): Float64Array {
+export function timeGrid(steps: number, t0 = 1): Float64Array {
   const g = new Float64Array(steps + 1);
-  for (let k = 0; k < steps; k++) g[k] = 1 - k / steps;
+  for (let k = 0; k < steps; k++) g[k] = t0 === 1 ? 1 - k / steps : t0 * (1 - k / steps);
   g[steps] = 0;
   return g;
 }

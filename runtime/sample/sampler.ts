@@ -51,7 +51,13 @@ export interface SampleTokensOptions extends SamplerOverrides {
    * B * L; -1 is a free position, anything else the token it holds from t = 1 on.
    */
   clamp?: ArrayLike<number>;
-  /** Return each step's sequences (the start x_1 first, then after every step and pass). */
+  /**
+   * Start from these tokens ([B * L] states, [MASK] = V where the kernel has one) at time t in
+   * (0, 1] instead of a prior draw at t = 1; the grid then runs from t to 0 (repair and drift
+   * measurements, editing). Clamped positions still take their tokens.
+   */
+  start?: { tokens: ArrayLike<number>; t: number };
+  /** Return each step's sequences (the start first, then after every step and pass). */
   trace?: boolean;
   /** Called after every step and correction pass. */
   onStep?: (info: StepInfo) => void;
@@ -117,6 +123,18 @@ function checkInputs(o: SampleTokensOptions): void {
   if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= Number.MAX_SAFE_INTEGER)) throw new SampleError(`a seed must be a non-negative integer, not ${o.seed}`, 'seed');
   if (o.maxLength !== undefined && o.L > o.maxLength) throw new SampleError(`L = ${o.L} is longer than the model allows (${o.maxLength})`, 'L');
   if (o.denoiser.V !== o.rt.V) throw new SampleError(`the denoiser has V = ${o.denoiser.V} tokens, the kernel runtime ${o.rt.V}`, 'denoiser');
+  if (o.start) {
+    const { tokens, t } = o.start;
+    if (!(t > 0 && t <= 1)) throw new SampleError(`the start time must be in (0, 1], not ${t}`, 'start.t');
+    if (tokens.length !== o.B * o.L) throw new SampleError(`start.tokens has ${tokens.length} entries, not B * L = ${o.B * o.L}`, 'start.tokens');
+    const S = o.rt.S;
+    for (let i = 0; i < tokens.length; i++) {
+      const x = tokens[i]!;
+      if (!(Number.isInteger(x) && x >= 0 && x < S)) {
+        throw new SampleError(`start.tokens[${i}] = ${x} is not a state (0..${S - 1}${o.rt.spec.hasMask ? `; [MASK] is ${o.rt.V}` : ''})`, `start.tokens[${i}]`);
+      }
+    }
+  }
   if (o.spec && o.spec !== o.rt.spec) {
     const same = (s: KernelSpec) => JSON.stringify([s.name, s.channels, s.schedule, s.hasMask]);
     if (same(o.spec) !== same(o.rt.spec)) throw new SampleError(`the spec is kernel '${o.spec.name}' with other channels or schedule than the runtime's '${o.rt.spec.name}'`, 'spec');
@@ -248,7 +266,7 @@ export class SamplerRun {
 
   async run(): Promise<void> {
     const { predictor, steps } = this.set;
-    const grid = timeGrid(steps);
+    const grid = timeGrid(steps, this.o.start?.t ?? 1);
     await this.start();
     const plan = predictor === 'confidence' ? confidencePlan(this.L, this.set.options['block'] ?? this.L, steps) : null;
     for (let k = 0; k < steps; k++) {
@@ -269,9 +287,11 @@ export class SamplerRun {
     if (predictor === 'self_correct') await this.correct();
   }
 
-  /** x_1: the prior's draw (or [MASK] everywhere for confidence), clamped. */
+  /** x_1: the prior's draw (or [MASK] everywhere for confidence, or the given start), clamped. */
   private async start(): Promise<void> {
-    if (this.set.predictor === 'confidence') {
+    if (this.o.start) {
+      this.rec.upload({ buffer: this.x }, Uint32Array.from(this.o.start.tokens));
+    } else if (this.set.predictor === 'confidence') {
       this.rec.upload({ buffer: this.x }, new Uint32Array(this.N).fill(this.V));
     } else {
       await this.rt.prior();

@@ -146,6 +146,18 @@ test('self_correct runs its passes after the grid until every sequence is a fixe
   assert.ok(mean > 32 && mean <= 32 + r.passes, `evaluations per sequence ${mean}`);
 });
 
+test('a run may start from given tokens at a time t < 1: the grid runs from t to 0, the trace starts there', async () => {
+  const s = await get('masking');
+  const B = 50;
+  const start = Uint32Array.from({ length: B * L }, (_, i) => (i % 2 ? V : [0, 1, 2][i % L]!));
+  const r = await sampleTokens({ rt: s.rt, denoiser: s.oracle, B, L, seed: 3, steps: 8, start: { tokens: start, t: 0.4 }, trace: true });
+  assert.equal(Array.from(r.trace![0]!), Array.from(start));
+  r.tokens.forEach((x, i) => {
+    if (start[i] !== V) assert.is(x, start[i], `position ${i}: a visible token under masking stays`);
+    else assert.ok(x < V);
+  });
+});
+
 test('bad input is a SampleError with a clear message', async () => {
   await rejects({ steps: 0 }, 'steps (number of reverse steps) must be in [1, inf), not 0');
   await rejects({ steps: 2.5 }, 'steps (number of reverse steps) must be a whole number, not 2.5');
@@ -166,6 +178,8 @@ test('bad input is a SampleError with a clear message', async () => {
   await rejects({ name: 'semdlm_plus', params: { global: 0.5 } }, "param 'global' is not read by the sampler's rules: it changes the process itself, so compile the kernel with it (--set global=0.5) and build its runtime");
   await rejects({ name: 'semdlm_plus', params: { gamma: -1 } }, "param 'gamma' must be in [0, inf), not -1");
   await rejects({ name: 'semdlm_plus', params: { nope: 1 } }, "kernel 'semdlm_plus' has no param 'nope'");
+  await rejects({ start: { tokens: [0, 1, 2, 0, 1, 6], t: 0.5 } }, 'start.tokens[5] = 6 is not a state (0..5; [MASK] is 5)');
+  await rejects({ start: { tokens: [0, 1, 2, 0, 1, 2], t: 0 } }, 'the start time must be in (0, 1], not 0');
   assert.throws(() => prefixClamp([1, 2, 3, 4], 3), (e: Error) => e instanceof SampleError && e.message === 'the prefix has 4 tokens, longer than the length L = 3');
   assert.throws(() => positionsClamp(3, [1, 5], [2, 2]), (e: Error) => e instanceof SampleError && e.message === 'clamp position 5 is outside the length L = 3 (positions 0..2)');
   assert.equal(Array.from(positionsClamp(4, [3, 1], [2, 0])), [-1, 0, -1, 2]);
