@@ -41,6 +41,10 @@ export function mainTable(r: CompareResults): { columns: string[]; rows: (string
       mean(runs.map((x) => x.tokensPerSec)),
     ];
   });
+  if (r.data && last) {
+    const d = r.data;
+    rows.push(['held-out data', null, null, ...factorColumns(r).map(() => null), ...steps.map(() => d.genPpl), d.entropy, d.basin, d.selfBleu, null]);
+  }
   const ar = r.runs.filter((x) => x.label === 'ar');
   if (ar.length) {
     const v = mean(ar.map((x) => x.validation?.nats ?? NaN));
@@ -80,7 +84,7 @@ export function resultsHtml(r: CompareResults): string {
   const kernels = byKernel(r);
   const t = mainTable(r);
   const curves = (pick: (x: RunResult) => [number, number][]): Series[] =>
-    [...kernels, { name: 'ar', runs: r.runs.filter((x) => x.label === 'ar') }].flatMap(({ name, runs }) => runs.map((x) => ({ name: runs.length > 1 ? `${name} s${x.seed}` : name, points: pick(x), mode: 'line' as const })));
+    [...kernels, { name: 'ar', runs: r.runs.filter((x) => x.label === 'ar') }].flatMap(({ name, runs }) => runs.map((x) => ({ name: runs.length > 1 ? `${name} s${x.seed}` : name, points: pick(x), mode: 'both' as const })));
   const steps = stepsOf(r);
   const tradeoff: Series[] = kernels.map(({ name, runs }) => ({
     name,
@@ -88,6 +92,7 @@ export function resultsHtml(r: CompareResults): string {
     points: steps.map((s) => [samplingAt(runs, s, (q) => q.quality.entropy) ?? NaN, samplingAt(runs, s, (q) => q.quality.genPpl) ?? NaN] as [number, number]),
     labels: steps.map((s) => `${s} steps`),
   }));
+  if (r.data) tradeoff.push({ name: 'held-out data', mode: 'markers', points: [[r.data.entropy, r.data.genPpl ?? NaN]], labels: ['held-out text'] });
   const blocks: ReportBlock[] = [
     { kind: 'heading', text: 'Results' },
     { kind: 'table', caption: 'Each kernel with the same model, data and budget (means over seeds)', columns: t.columns, rows: t.rows, best: Object.fromEntries(t.columns.filter((c) => /NELBO|PPL bound|gen-PPL/.test(c)).map((c) => [c, 'min' as const])), note: 'NELBO and the PPL bound: lower is better. gen-PPL must be read with entropy: a sampler that collapses to a few words has a low gen-PPL and a low entropy.' },
@@ -99,8 +104,8 @@ export function resultsHtml(r: CompareResults): string {
     {
       kind: 'bars',
       title: 'The semantic basin: tokens with a graph neighbour elsewhere in the same sample',
-      groups: kernels.map((k) => k.name),
-      series: steps.map((s) => ({ name: `${s} steps`, values: kernels.map(({ runs }) => samplingAt(runs, s, (q) => q.quality.basin)) })),
+      groups: [...kernels.map((k) => k.name), ...(r.data ? ['held-out data'] : [])],
+      series: steps.map((s) => ({ name: `${s} steps`, values: [...kernels.map(({ runs }) => samplingAt(runs, s, (q) => q.quality.basin)), ...(r.data ? [r.data.basin] : [])] })),
       y: { label: 'share of tokens', min: 0 },
       note: 'The same reference graph (k = 10, bandwidth 0.3 on the corpus vectors) for every kernel. The data\'s own rate is the baseline: a sampler stuck in a basin repeats neighbours far more often.',
     },

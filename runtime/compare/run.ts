@@ -56,6 +56,8 @@ export interface CompareResults {
   settings: Record<string, string>;
   kernels: { name: string; path: string; params: Record<string, number | boolean> }[];
   runs: RunResult[];
+  /** The same statistics of held-out text (rows of the validation split; the baseline of every diversity number). */
+  data?: SampleQuality;
   synthetic?: unknown;
   seconds: number;
 }
@@ -125,6 +127,7 @@ export async function runComparison(plan: Plan, out: string, hooks: CompareHooks
   // 2. The reference graph for the basin statistics (one for every kernel) and its communities.
   let graph: CsrGraph | undefined;
   let communities: Int32Array | undefined;
+  let dataQuality: SampleQuality | undefined;
   // 3. Evaluate and sample every kernel run, scoring samples with the seed's AR reference.
   for (const seed of plan.spec.seeds) {
     const ar = await loadRun(join(out, `runs/ar-s${seed}`), { log });
@@ -138,6 +141,11 @@ export async function runComparison(plan: Plan, out: string, hooks: CompareHooks
             const V = run.data.tokenizer.vocabSize;
             graph = (await buildKnnGraphGpu(gpu, v.data, V, v.d, { k: BASIN_GRAPH.k, bandwidth: BASIN_GRAPH.bandwidth, symmetric: false, classes: null })).graph;
             communities = detectCommunities({ rowPtr: graph.rowPtr, col: graph.col, w: graph.w } as never, { seed: 0 }).label;
+            // The baseline: held-out rows of L tokens, as many as the samples, scored the same way.
+            const v0 = run.data.validation;
+            const n = Math.min(v0.rows, plan.spec.sampling.samples);
+            const rows = Array.from({ length: n }, (_, i) => Array.from(v0.x0.subarray(i * v0.L, (i + 1) * v0.L)));
+            dataQuality = await sampleQuality(rows, { reference: ar.model, eos: run.data.tokenizer.eos, graph, communities });
           }
           if (hooks.evaluate !== null && hooks.evaluate) {
             phase(`evaluating ${res.label} (seed ${seed}): likelihood and the three factors`);
@@ -175,6 +183,7 @@ export async function runComparison(plan: Plan, out: string, hooks: CompareHooks
     settings: settingsOf(plan),
     kernels: plan.spec.kernels.map((k) => ({ name: k.name, path: k.path, params: k.params })),
     runs: results,
+    ...(dataQuality ? { data: dataQuality } : {}),
     ...(synthetic !== undefined ? { synthetic } : {}),
     seconds: (performance.now() - t0) / 1000,
   };

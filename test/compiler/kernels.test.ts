@@ -78,7 +78,9 @@ test('the four examples of LANGUAGE.md compile as written, to the same IR as the
   for (const name of ['masking', 'uniform', 'semdlm', 'semdlm_plus']) {
     const example = compile(`test/fixtures/valid/language-md/${name}.kernel`);
     const shipped = compile(`kernels/${name}.kernel`);
-    const strip = (s: KernelSpec) => ({ ...s, doc: '', source: null, params: s.params.map((p) => ({ ...p, doc: undefined })) });
+    // The shipped semdlm raises its hop cap (near t = 1 the mutual-information schedule needs hundreds
+    // of hops without resets; docs/training.md, "The hop truncation"): the examples agree otherwise.
+    const strip = (s: KernelSpec) => ({ ...s, doc: '', source: null, params: s.params.map((p) => ({ ...p, doc: undefined })), hops: name === 'semdlm' ? null : s.hops });
     assert.equal(strip(example), strip(shipped), name);
   }
 });
@@ -89,7 +91,7 @@ test('masking and uniform match the hand-built IR', () => {
 });
 
 test('semdlm and semdlm_plus match the hand-built IR (mutual_info schedule, k = 10)', () => {
-  sameKernel(compile('kernels/semdlm.kernel'), IR.semdlm(IR.mutualInfo(), 10));
+  sameKernel(compile('kernels/semdlm.kernel'), { ...IR.semdlm(IR.mutualInfo(), 10), hops: { mode: 'adaptive', cap: 1024 } });
   sameKernel(compile('kernels/semdlm_plus.kernel'), IR.semdlmPlus(IR.mutualInfo(), { k: 10 }));
 });
 
