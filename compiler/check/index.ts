@@ -85,7 +85,7 @@ export function checkAst(ast: A.KernelFile, opts: CheckOptions): { spec?: Kernel
   const loss: Loss | undefined = lossDecl && checkLoss(ctx, lossDecl, x);
   need(lossDecl, at, 'no-loss', `a kernel needs a loss: loss elbo, loss ce or loss weighted_ce(EXPR)`);
   const samplerDecl = single(ctx, ast, 'sampler');
-  const sampler: Sampler | undefined = samplerDecl && checkSampler(ctx, samplerDecl, x);
+  const sampler: Sampler | undefined = samplerDecl && checkSampler(ctx, samplerDecl, x, ofKind(ast, 'channel'));
   need(samplerDecl, at, 'no-sampler', `a kernel needs a sampler, e.g. sampler ancestral(steps = 128) { denoise argmax }`);
 
   // Stage 3: whole-kernel rules.

@@ -13,6 +13,8 @@ interface OptionSpec {
   type: 'int' | 'real' | 'bool';
   range?: { lo: number; hi: number; loOpen: boolean; hiOpen: boolean };
   doc: string;
+  /** The value the sampler uses when the kernel does not give the option (docs/sampling.md). */
+  default?: number;
 }
 
 const closed = (lo: number, hi: number) => ({ lo, hi, loOpen: false, hiOpen: false });
@@ -26,24 +28,55 @@ export const PREDICTORS: Readonly<Record<Sampler['predictor'], { doc: string; op
     doc: 'ReMDM-style predictor-corrector',
     options: {
       steps: STEPS,
-      eta: { type: 'real', range: closed(0, 1), doc: 'remasking strength' },
-      t_on: { type: 'real', range: closed(0, 1), doc: 'remasking starts below this t' },
-      t_off: { type: 'real', range: closed(0, 1), doc: 'remasking stops below this t' },
+      eta: { type: 'real', range: closed(0, 1), doc: 'remasking strength', default: 0.02 },
+      t_on: { type: 'real', range: closed(0, 1), doc: 'remasking starts below this t', default: 0.55 },
+      t_off: { type: 'real', range: closed(0, 1), doc: 'remasking stops below this t', default: 0.05 },
     },
   },
   confidence: {
     doc: 'commit the most confident positions each step',
+    // No default block: one block of the whole sequence (MaskGIT); LLaDA's semi-autoregressive blocks with block < L.
     options: { steps: STEPS, block: { type: 'int', range: { lo: 1, hi: Infinity, loOpen: false, hiOpen: true }, doc: 'block length (positions)' } },
   },
   self_correct: {
     doc: 'GIDD-style fixed-point passes at small t',
     options: {
       steps: STEPS,
-      passes: { type: 'int', range: { lo: 1, hi: Infinity, loOpen: false, hiOpen: true }, doc: 'correction passes' },
-      t_start: { type: 'real', range: closed(0, 1), doc: 'corrections run below this t' },
+      passes: { type: 'int', range: { lo: 1, hi: Infinity, loOpen: false, hiOpen: true }, doc: 'correction passes', default: 128 },
+      t_start: { type: 'real', range: closed(0, 1), doc: 'the time the correction passes give the model', default: 0.01 },
     },
   },
 };
+
+/** The operators of a kernel's channels, as a predictor needs them. */
+export type ChannelOp = 'mask' | 'reset' | 'jump';
+
+/**
+ * Why `predictor` makes no sense for a kernel whose channels have these operators, or undefined
+ * when it does (docs/sampling.md): remask (ReMDM) is derived for absorbing-state kernels; confidence
+ * commits masked positions; self_correct replaces visible tokens, which are never noise when every
+ * channel is mask. The compiler reports it at the predictor; the sampler for an override.
+ */
+export function predictorProblem(predictor: string, ops: readonly ChannelOp[]): string | undefined {
+  if (ops.length === 0) return undefined;
+  const hasMask = ops.includes('mask');
+  const others = [...new Set(ops.filter((o) => o !== 'mask'))];
+  const has = others.map((o) => (o === 'reset' ? 'a reset channel' : 'a jump channel')).join(' and ');
+  switch (predictor) {
+    case 'remask':
+      if (!hasMask) return `remask (ReMDM) remasks visible tokens: it needs a mask channel, and this kernel has none (it has ${has})`;
+      if (others.length) return `remask (ReMDM) is defined for absorbing-state kernels, whose every channel is mask; this kernel also has ${has}`;
+      return undefined;
+    case 'confidence':
+      return hasMask ? undefined : `confidence commits the most confident masked positions: it needs a mask channel, and this kernel has none (it has ${has})`;
+    case 'self_correct':
+      return others.length
+        ? undefined
+        : 'self_correct replaces visible tokens that the model disagrees with: with only mask channels a visible token is always clean, so there is nothing to correct (it needs a reset or jump channel)';
+    default:
+      return undefined;
+  }
+}
 
 /** Where a value rule's value must lie. */
 const VALUE_RULES: Record<A.ValueRuleName, { range: { lo: number; hi: number; loOpen: boolean; hiOpen: boolean }; int?: boolean; example: string }> = {
@@ -57,7 +90,11 @@ const VALUE_RULES: Record<A.ValueRuleName, { range: { lo: number; hi: number; lo
 const RULE_NAMES = ['logit', 'temperature', 'top_k', 'top_p', 'min_p', 'repetition_penalty', 'cache', 'denoise'];
 const DENOISE = ['argmax', 'sample', 'none'] as const;
 
-export function checkSampler(ctx: CheckContext, s: A.SamplerDecl, x: ExprLowering): Sampler | undefined {
+/**
+ * The sampler block. `channels` are the kernel's channel statements: a predictor that makes no
+ * sense for them (predictorProblem) is an error at the predictor.
+ */
+export function checkSampler(ctx: CheckContext, s: A.SamplerDecl, x: ExprLowering, channels: readonly A.ChannelDecl[] = []): Sampler | undefined {
   let ok = true;
   if (!s.predictor) return undefined;
   const pname = s.predictor.name;
@@ -109,6 +146,20 @@ export function checkSampler(ctx: CheckContext, s: A.SamplerDecl, x: ExprLowerin
     }
     if (!seen.has('steps')) {
       if (!s.recovered) ctx.error(s.predictor.loc, 'sampler-option', `the sampler needs its number of steps, as in ${pname}(steps = 128)`);
+      ok = false;
+    }
+    // remask's window (t_off, t_on] must not be empty the wrong way round.
+    const on = options['t_on'];
+    const off = options['t_off'];
+    if (typeof on === 'number' && typeof off === 'number' && off > on) {
+      const at = (s.args ?? []).find((a) => a.name?.name === 't_off');
+      ctx.error(at?.value.loc ?? s.predictor.loc, 'sampler-option', `t_off (${off}) must not exceed t_on (${on}): remasking runs while t_off < t <= t_on`);
+      ok = false;
+    }
+    const ops = channels.map((c) => c.operator?.name).filter((o): o is ChannelOp => o === 'mask' || o === 'reset' || o === 'jump');
+    const problem = ops.length === channels.length ? predictorProblem(pname, ops) : undefined;
+    if (problem) {
+      ctx.error(s.predictor.loc, 'predictor', problem);
       ok = false;
     }
   }
