@@ -8,6 +8,10 @@
 // of x_t per row and time), L the kernel's ELBO integrand (docs/math.md §2.4) and the prior term of
 // §2.6. For the AR twin: the exact next-token NLL per predicted token. Both with the EMA weights
 // when the run keeps an EMA, dropout off.
+//
+// elboSums (the integrand summed per (row, time) pair) and arRowNll (the NLL per row) are the
+// building blocks: validation sums them, and runtime/eval/likelihood.ts uses the per-row sums for
+// its quadrature and Monte Carlo estimates with error bars.
 import type { Recorder } from '../gpu/index.ts';
 import type { KernelRuntime } from '../kernel/index.ts';
 import { allocTensor, crossEntropy, freeTensor, tempTensor, type EmaWeights, type Tensor } from '../nn/index.ts';
@@ -71,49 +75,91 @@ async function priorTerms(rt: KernelRuntime, x0: Uint32Array): Promise<Float64Ar
   return p;
 }
 
-/** The DiT's NELBO on the held-out rows, in batches of B sequences (each a (row, time) pair). */
-export async function diffusionNelbo(
-  rec: Recorder, model: TransformerModel, rt: KernelRuntime, data: HeldOut, o: { B: number; grid: number; seed: number },
-): Promise<Likelihood> {
-  const { L, rows } = data;
+/** One evaluation of the ELBO integrand: a held-out row at a time t (one draw of x_t per pair). */
+export interface ElboPair {
+  readonly row: number;
+  readonly t: number;
+}
+
+/** What an `inspect` hook of elboSums sees of a batch: record reads into `rec`; the returned function runs after the submit. */
+export interface ElboBatchView {
+  readonly rec: Recorder;
+  /** Batch shape (sequences B, the first `nb` real) and the pairs' index of sequence 0. */
+  readonly B: number;
+  readonly L: number;
+  readonly nb: number;
+  readonly first: number;
+  readonly t: Float64Array;
+  readonly logits: Tensor;
+  readonly x0: Tensor;
+  readonly xt: Tensor;
+}
+
+/** Real (valid) positions of each held-out row. */
+export function rowTokens(data: HeldOut): Float64Array {
+  const n = new Float64Array(data.rows);
+  for (let r = 0; r < data.rows; r++) {
+    if (!data.valid) {
+      n[r] = data.L;
+      continue;
+    }
+    for (let l = 0; l < data.L; l++) n[r]! += data.valid[r * data.L + l]! ? 1 : 0;
+  }
+  return n;
+}
+
+/**
+ * The ELBO integrand L(x0, x_t, t) (docs/math.md §2.4) summed over the valid positions of each
+ * pair's row, with x_t ~ q_t(. | x0) drawn on the GPU: pairs in batches of B sequences in the order
+ * given, batch k corrupted with seed `seed(k)` (so a draw is fixed by the seed, B and the pair's
+ * place). Float64 host sums of the f32 integrand. `inspect` may read the batch's logits and x_t.
+ */
+export async function elboSums(
+  rec: Recorder, model: TransformerModel, rt: KernelRuntime, data: HeldOut, pairs: readonly ElboPair[],
+  o: { B: number; seed: (batch: number) => number; inspect?: (v: ElboBatchView) => () => void },
+): Promise<Float64Array> {
+  const { L } = data;
   const V = model.cfg.vocabSize;
-  const grid = midpointGrid(o.grid);
-  const pairs = rows * o.grid;
   const B = o.B;
   const N = B * L;
+  const out = new Float64Array(pairs.length);
   const x0T = allocTensor(rec.pool, [N], 'u32', 'val x0');
   const xtT = allocTensor(rec.pool, [N], 'u32', 'val xt');
   const validT = allocTensor(rec.pool, [N], 'f32', 'val valid');
   const host = new Float32Array(N);
-  let sum = 0;
   try {
-    for (let q0 = 0, batch = 0; q0 < pairs; q0 += B, batch++) {
-      const nb = Math.min(B, pairs - q0);
+    for (let q0 = 0, batch = 0; q0 < pairs.length; q0 += B, batch++) {
+      const nb = Math.min(B, pairs.length - q0);
       const x0 = new Uint32Array(N);
       const valid = data.valid ? new Float32Array(N).fill(1) : null;
-      const t = new Float64Array(B).fill(grid[0]!);
+      // Padding sequences take the batch's first time: no extra time slot for the kernel to plan.
+      const t = new Float64Array(B).fill(pairs[q0]!.t);
       for (let i = 0; i < nb; i++) {
-        const q = q0 + i;
-        const r = Math.floor(q / o.grid);
+        const { row: r, t: ti } = pairs[q0 + i]!;
+        if (!(Number.isInteger(r) && r >= 0 && r < data.rows)) throw new RangeError(`pair ${q0 + i}: row ${r} is not a held-out row (0..${data.rows - 1})`);
         x0.set(data.x0.subarray(r * L, (r + 1) * L), i * L);
         valid?.set(data.valid!.subarray(r * L, (r + 1) * L), i * L);
-        t[i] = grid[q % o.grid]!;
+        t[i] = ti;
       }
       rec.upload(x0T, x0);
       if (valid) rec.upload(validT, valid);
-      rt.encodeCorrupt(rec.encoder, { B, L, t, x0: x0T.buffer, out: xtT.buffer, seed: mix(o.seed, batch, SALT.validation) });
+      rt.encodeCorrupt(rec.encoder, { B, L, t, x0: x0T.buffer, out: xtT.buffer, seed: o.seed(batch) });
       const fwd = model.forward(rec, { B, L, ids: xtT, time: modelTimes(rt, t), ...(valid ? { keyMask: validT } : {}) });
       const loss = tempTensor(rec, [N], 'f32', 'val loss');
       const dl = tempTensor(rec, [N, V], 'f32', 'val dlogits');
       rt.encodeElbo(rec.encoder, { B, L, t, logits: fwd.logits.buffer, x0: x0T.buffer, xt: xtT.buffer, loss: loss.buffer, dlogits: dl.buffer });
       rec.read(loss, host);
+      const after = o.inspect?.({ rec, B, L, nb, first: q0, t, logits: fwd.logits, x0: x0T, xt: xtT });
       await rec.submit();
+      after?.();
       for (let i = 0; i < nb; i++) {
-        const r = Math.floor((q0 + i) / o.grid);
+        const r = pairs[q0 + i]!.row;
+        let sum = 0;
         for (let l = 0; l < L; l++) {
           const w = data.valid ? data.valid[r * L + l]! : 1;
           if (w) sum += host[i * L + l]!;
         }
+        out[q0 + i] = sum;
       }
     }
   } finally {
@@ -121,6 +167,25 @@ export async function diffusionNelbo(
     freeTensor(rec.pool, xtT);
     freeTensor(rec.pool, validT);
   }
+  return out;
+}
+
+/** The prior term KL(q_1(. | x0) || p_1) of every held-out position (docs/math.md §2.6), cached per runtime and rows. */
+export async function priorTermsOf(rt: KernelRuntime, data: HeldOut): Promise<Float64Array> {
+  return priorTerms(rt, data.x0);
+}
+
+/** The DiT's NELBO on the held-out rows, in batches of B sequences (each a (row, time) pair). */
+export async function diffusionNelbo(
+  rec: Recorder, model: TransformerModel, rt: KernelRuntime, data: HeldOut, o: { B: number; grid: number; seed: number },
+): Promise<Likelihood> {
+  const { L, rows } = data;
+  const grid = midpointGrid(o.grid);
+  const pairs: ElboPair[] = [];
+  for (let r = 0; r < rows; r++) for (let j = 0; j < o.grid; j++) pairs.push({ row: r, t: grid[j]! });
+  const sums = await elboSums(rec, model, rt, data, pairs, { B: o.B, seed: (batch) => mix(o.seed, batch, SALT.validation) });
+  let sum = 0;
+  for (const s of sums) sum += s;
   const kl = await priorTerms(rt, data.x0);
   let prior = 0;
   let tokens = 0;
@@ -135,8 +200,11 @@ export async function diffusionNelbo(
   return finish(diffusion + priorPer, tokens, { diffusion, prior: priorPer });
 }
 
-/** The AR model's next-token NLL on the held-out rows (predicted tokens only). */
-export async function arNll(rec: Recorder, model: TransformerModel, data: HeldOut, o: { B: number }): Promise<Likelihood> {
+/**
+ * The AR model's next-token NLL of each held-out row (summed over its predicted tokens) and the
+ * number of predicted tokens per row.
+ */
+export async function arRowNll(rec: Recorder, model: TransformerModel, data: HeldOut, o: { B: number }): Promise<{ nll: Float64Array; tokens: Float64Array }> {
   const { L, rows } = data;
   const B = o.B;
   const N = B * L;
@@ -144,8 +212,8 @@ export async function arNll(rec: Recorder, model: TransformerModel, data: HeldOu
   const tgT = allocTensor(rec.pool, [N], 'u32', 'val targets');
   const validT = allocTensor(rec.pool, [N], 'f32', 'val valid');
   const host = new Float32Array(N);
-  let sum = 0;
-  let tokens = 0;
+  const nll = new Float64Array(rows);
+  const tokens = new Float64Array(rows);
   try {
     for (let r0 = 0; r0 < rows; r0 += B) {
       const nb = Math.min(B, rows - r0);
@@ -171,8 +239,9 @@ export async function arNll(rec: Recorder, model: TransformerModel, data: HeldOu
       await rec.submit();
       for (let i = 0; i < nb * L; i++) {
         if (tg[i] === NO_TARGET) continue;
-        sum += host[i]!;
-        tokens++;
+        const r = r0 + Math.floor(i / L);
+        nll[r]! += host[i]!;
+        tokens[r]!++;
       }
     }
   } finally {
@@ -180,7 +249,19 @@ export async function arNll(rec: Recorder, model: TransformerModel, data: HeldOu
     freeTensor(rec.pool, tgT);
     freeTensor(rec.pool, validT);
   }
-  return finish(sum / tokens, tokens, {});
+  return { nll, tokens };
+}
+
+/** The AR model's next-token NLL on the held-out rows (predicted tokens only). */
+export async function arNll(rec: Recorder, model: TransformerModel, data: HeldOut, o: { B: number }): Promise<Likelihood> {
+  const { nll, tokens } = await arRowNll(rec, model, data, o);
+  let sum = 0;
+  let n = 0;
+  for (let r = 0; r < data.rows; r++) {
+    sum += nll[r]!;
+    n += tokens[r]!;
+  }
+  return finish(sum / n, n, {});
 }
 
 function finish(nats: number, tokens: number, parts: { diffusion?: number; prior?: number }): Likelihood {
