@@ -66,7 +66,7 @@ test('graph options and sampler options take param values; rules keep param node
   assert.equal(s.graphs[0], { name: 'near', builder: 'knn', source: { file: 'embeddings.npy' }, k: 16, bandwidth: 0.5, symmetric: false, classes: 'pos' });
   assert.equal(s.channels[1]!.operator, { op: 'reset', dist: { kind: 'file', file: 'freqs.tsv' } });
   assert.equal(s.hops, { mode: 'adaptive', cap: 32 });
-  assert.equal(s.sampler.options, { steps: 256, eta: 0.05, t_on: 0.55, t_off: 0.05 });
+  assert.equal(s.sampler.options, { steps: 256, passes: 4, t_start: 0.05 });
   assert.equal(s.sampler.rules.map((r) => r.kind), ['logit', 'logit', 'temperature', 'top_k', 'top_p', 'min_p', 'repetition_penalty']);
   assert.equal(s.sampler.rules[6], { kind: 'repetition_penalty', value: { k: 'param', name: 'penalty' } });
   assert.is(s.sampler.cache, true);
