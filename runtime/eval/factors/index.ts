@@ -4,7 +4,7 @@
 export { EvaluationError } from './errors.ts';
 export { gaussLegendre, gaussLegendreOn, ratioEstimate, type Rule, type RatioEstimate } from './stats.ts';
 export {
-  GradientMoments, noiseScale, noiseScaleReference, lossMoments, measureVariance, varianceOverTraining,
+  GradientMoments, noiseScale, noiseScaleReference, lossMoments, measureVariance, varianceOverTraining, trainBatches,
   type NoiseScale, type LossMoments, type VarianceComponent, type VarianceMeasurement, type VarianceOptions, type VarianceContext, type VarianceAtCheckpoint,
 } from './variance.ts';
 export { measurePosterior, softmaxStats, weightStats, type PosteriorPoint, type PosteriorRecord, type PosteriorOptions } from './posterior.ts';

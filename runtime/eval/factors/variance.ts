@@ -21,6 +21,7 @@ import type { Recorder } from '../../gpu/index.ts';
 import { Recorder as GpuRecorder } from '../../gpu/index.ts';
 import type { KernelRuntime } from '../../kernel/index.ts';
 import { AdamWOptimizer, allocTensor, freeTensor } from '../../nn/index.ts';
+import { Batcher } from '../../data/index.ts';
 import { loadModelCheckpoint, type TransformerModel } from '../../nn/models/index.ts';
 import { listCheckpoints, mix, sampleTimes } from '../../train/index.ts';
 import type { LoadedRun } from '../../train/load.ts';
@@ -159,11 +160,25 @@ export interface VarianceContext {
   readonly model: TransformerModel;
   readonly rt: KernelRuntime | null;
   readonly spec: RunSpec;
-  /** The source of training minibatches (the run's training batcher). */
+  /** The source of training minibatches (trainBatches: a batcher of its own over the training split). */
   readonly next: () => MicroBatch;
 }
 
-const SALT = { times: 0x81, corrupt: 0x82, dropout: 0x83 } as const;
+const SALT = { times: 0x81, corrupt: 0x82, dropout: 0x83, data: 0x84 } as const;
+const SEED = 0xfa1;
+
+/**
+ * Training minibatches in the run's shape from a batcher of their own over the training split (its
+ * own seeded order), so that a measurement does not depend on what was drawn before it.
+ */
+export function trainBatches(run: LoadedRun, seed: number): () => MicroBatch {
+  const { spec, data } = run;
+  const b = new Batcher(data.trainTokens, { B: spec.batchSize!, L: spec.data.length!, mode: spec.data.mode!, seed: mix(seed, SALT.data), eos: data.tokenizer.eos, pad: data.tokenizer.pad });
+  return () => {
+    const x = b.next();
+    return { x0: x.x0, valid: x.valid };
+  };
+}
 
 /** Both modes at the model's current weights (left unchanged). */
 export async function measureVariance(ctx: VarianceContext, o: VarianceOptions = {}): Promise<VarianceMeasurement> {
@@ -171,7 +186,7 @@ export async function measureVariance(ctx: VarianceContext, o: VarianceOptions =
   const { rec, model, rt, spec } = ctx;
   const K = o.batches ?? 8;
   if (!(Number.isInteger(K) && K >= 2)) throw new EvaluationError(`variance: batches must be a whole number >= 2, not ${K}`);
-  const seed = o.seed ?? 0xfa1;
+  const seed = o.seed ?? SEED;
   const B = spec.batchSize!;
   const L = spec.data.length!;
   const reg = model.registry;
@@ -252,7 +267,8 @@ export async function varianceOverTraining(
   try {
     for (const c of list) {
       await loadModelCheckpoint(c.dir, run.model);
-      const m = await measureVariance({ rec, model: run.model, rt: run.rt, spec: run.spec, next: () => run.data.train.next() }, o);
+      // The same minibatches, times and draws at every checkpoint (common random numbers).
+      const m = await measureVariance({ rec, model: run.model, rt: run.rt, spec: run.spec, next: trainBatches(run, o.seed ?? SEED) }, o);
       o.log?.(`variance at step ${c.step}: loss sd ${m.freshX0.loss.sd.toPrecision(3)}, B_noise ${m.freshX0.gradient.bNoise?.toPrecision(3) ?? 'undefined'} (${m.seconds.toFixed(1)} s)`);
       out.push({ step: c.step, checkpoint: c.dir, ...m });
     }
