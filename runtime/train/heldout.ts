@@ -108,11 +108,19 @@ export function rowTokens(data: HeldOut): Float64Array {
   return n;
 }
 
+/** The truncation bound of held-out scoring (docs/math.md §2.2): the hops are exact to this. */
+export const HELD_OUT_TOL = 1e-12;
+
 /**
  * The ELBO integrand L(x0, x_t, t) (docs/math.md §2.4) summed over the valid positions of each
- * pair's row, with x_t ~ q_t(. | x0) drawn on the GPU: pairs in batches of B sequences in the order
- * given, batch k corrupted with seed `seed(k)` (so a draw is fixed by the seed, B and the pair's
- * place). Float64 host sums of the f32 integrand. `inspect` may read the batch's logits and x_t.
+ * pair's row, with x_t ~ q_t(. | x0) drawn on the GPU: pairs in batches of B sequences in order of
+ * their times (a stable sort, so that a batch spans few times), batch k corrupted with seed
+ * `seed(k)` (a draw is fixed by the seed, B and the pairs). Float64 host sums of the f32 integrand.
+ *
+ * Held-out scoring is exact in the hops: each batch runs with H = the smallest hop count whose
+ * truncation bound is below HELD_OUT_TOL at its latest time (docs/math.md §2.2), not the kernel's
+ * adaptive rule, so no drawn x_t lies beyond the truncation (the exact path simulation can reach
+ * any state) and the bound is the kernel's. `inspect` may read the batch's logits and x_t.
  */
 export async function elboSums(
   rec: Recorder, model: TransformerModel, rt: KernelRuntime, data: HeldOut, pairs: readonly ElboPair[],
@@ -123,6 +131,7 @@ export async function elboSums(
   const B = o.B;
   const N = B * L;
   const out = new Float64Array(pairs.length);
+  const order = Array.from(pairs.keys()).sort((a, b) => pairs[a]!.t - pairs[b]!.t || a - b);
   const x0T = allocTensor(rec.pool, [N], 'u32', 'val x0');
   const xtT = allocTensor(rec.pool, [N], 'u32', 'val xt');
   const validT = allocTensor(rec.pool, [N], 'f32', 'val valid');
@@ -133,10 +142,10 @@ export async function elboSums(
       const x0 = new Uint32Array(N);
       const valid = data.valid ? new Float32Array(N).fill(1) : null;
       // Padding sequences take the batch's first time: no extra time slot for the kernel to plan.
-      const t = new Float64Array(B).fill(pairs[q0]!.t);
+      const t = new Float64Array(B).fill(pairs[order[q0]!]!.t);
       for (let i = 0; i < nb; i++) {
-        const { row: r, t: ti } = pairs[q0 + i]!;
-        if (!(Number.isInteger(r) && r >= 0 && r < data.rows)) throw new RangeError(`pair ${q0 + i}: row ${r} is not a held-out row (0..${data.rows - 1})`);
+        const { row: r, t: ti } = pairs[order[q0 + i]!]!;
+        if (!(Number.isInteger(r) && r >= 0 && r < data.rows)) throw new RangeError(`pair ${order[q0 + i]}: row ${r} is not a held-out row (0..${data.rows - 1})`);
         x0.set(data.x0.subarray(r * L, (r + 1) * L), i * L);
         valid?.set(data.valid!.subarray(r * L, (r + 1) * L), i * L);
         t[i] = ti;
@@ -147,19 +156,20 @@ export async function elboSums(
       const fwd = model.forward(rec, { B, L, ids: xtT, time: modelTimes(rt, t), ...(valid ? { keyMask: validT } : {}) });
       const loss = tempTensor(rec, [N], 'f32', 'val loss');
       const dl = tempTensor(rec, [N, V], 'f32', 'val dlogits');
-      rt.encodeElbo(rec.encoder, { B, L, t, logits: fwd.logits.buffer, x0: x0T.buffer, xt: xtT.buffer, loss: loss.buffer, dlogits: dl.buffer });
+      const H = rt.jump ? rt.exactHops(Math.max(...t), HELD_OUT_TOL) : undefined;
+      rt.encodeElbo(rec.encoder, { B, L, t, logits: fwd.logits.buffer, x0: x0T.buffer, xt: xtT.buffer, loss: loss.buffer, dlogits: dl.buffer, ...(H !== undefined ? { H } : {}) });
       rec.read(loss, host);
       const after = o.inspect?.({ rec, B, L, nb, first: q0, t, logits: fwd.logits, x0: x0T, xt: xtT });
       await rec.submit();
       after?.();
       for (let i = 0; i < nb; i++) {
-        const r = pairs[q0 + i]!.row;
+        const r = pairs[order[q0 + i]!]!.row;
         let sum = 0;
         for (let l = 0; l < L; l++) {
           const w = data.valid ? data.valid[r * L + l]! : 1;
           if (w) sum += host[i * L + l]!;
         }
-        out[q0 + i] = sum;
+        out[order[q0 + i]!] = sum;
       }
     }
   } finally {

@@ -1,18 +1,21 @@
 // One optimiser step as few GPU submits as the runtime allows (one per micro-batch): upload x0,
 // corrupt it with the compiled kernel (diffusion) or shift it into targets (AR), the denoiser's
 // forward pass, the loss with its gradient w.r.t. the logits, backward, then clipping + AdamW and
-// the EMA after the last micro-batch; one readback of [loss, grad norm, clip coef, ok].
+// the EMA after the last micro-batch; one readback of the per-position losses and [grad norm, clip coef, ok].
 //
 // Losses (the kernel's `loss` line, docs/language.md):
 //   elbo         the continuous-time ELBO integrand of every position and its gradient (docs/math.md §2.4);
 //   ce           softmax cross-entropy of the x0 prediction at every position;
 //   weighted_ce  the same, weighted by the expression w(t) of the sequence's time.
 // The step's loss is the mean over (valid) positions of the micro-batches; gradients are scaled to match.
+// Positions whose x_t the hop truncation cannot reach from x0 (docs/math.md §2.2: probability at
+// most the truncation bound, ~1e-4) get a NaN loss and a zero gradient from the kernel runtime:
+// they carry no loss here and are counted (`unreachable`), so one rare draw does not stop a run.
 import type { KernelSpec } from '../../specs/types/kernel.ts';
 import { evalExpr } from '../../compiler/expr/eval.ts';
 import type { Recorder } from '../gpu/index.ts';
 import type { KernelRuntime } from '../kernel/index.ts';
-import { crossEntropy, positionMask, sumAll, tempTensor, type AdamWOptimizer, type EmaWeights, type Tensor } from '../nn/index.ts';
+import { crossEntropy, positionMask, tempTensor, type AdamWOptimizer, type EmaWeights, type Tensor } from '../nn/index.ts';
 import { NO_TARGET, type TransformerModel } from '../nn/models/index.ts';
 import { modelTimes } from '../denoiser/index.ts';
 
@@ -26,8 +29,6 @@ export interface StepBuffers {
   readonly weights: Tensor;
   /** f32 [B*L]: 1 real, 0 padding (sentence mode: the attention's key mask and the ELBO's position mask). */
   readonly valid: Tensor;
-  /** f32 [1]: the step's loss, accumulated over micro-batches. */
-  readonly loss: Tensor;
 }
 
 export interface MicroBatch {
@@ -53,6 +54,10 @@ export interface StepOutcome {
   gradNorm: number;
   /** False when a gradient was not finite (AdamW left the parameters untouched). */
   finite: boolean;
+  /** Positions whose loss was not finite (x_t beyond the hop truncation): left out of the loss. */
+  unreachable: number;
+  /** Positions that carried loss. */
+  positions: number;
 }
 
 /** Positions that carry loss in a micro-batch (all, or the valid ones). */
@@ -101,6 +106,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan, micro: readonly 
   if (total === 0) throw new Error('a step without any real token (every position is padding)');
   const scale = 1 / total;
   model.registry.zeroGrads(rec);
+  const rowsHost: Float32Array[] = [];
   for (let k = 0; k < micro.length; k++) {
     const mb = micro[k]!;
     rec.upload(bufs.x0, mb.x0);
@@ -144,17 +150,27 @@ export async function runStep(ctx: StepContext, plan: StepPlan, micro: readonly 
       crossEntropy(rec, { logits, targets: bufs.aux, loss: rows, dlogits: logits, scale, ignoreIndex: NO_TARGET });
       dlogits = logits;
     }
-    sumAll(rec, rows, bufs.loss, { scale, accumulate: k > 0 });
+    const host = new Float32Array(N);
+    rowsHost.push(host);
+    rec.read(rows, host);
     model.backward(rec, fwd, dlogits);
     if (k < micro.length - 1) await rec.submit();
   }
   opt.encodeStep(rec, { lr: plan.lr });
   ema?.encodeUpdate(rec, plan.emaDecay);
-  const out = new Float32Array(4);
-  rec.read(bufs.loss, out.subarray(0, 1));
-  rec.read(opt.stats, out.subarray(1, 4));
+  const stats = new Float32Array(3);
+  rec.read(opt.stats, stats);
   await rec.submit();
-  return { loss: out[0]!, gradNorm: out[1]!, finite: out[3] !== 0 };
+  // The loss in float64 on the host: padding rows are 0, unreachable rows are left out and counted.
+  let sum = 0;
+  let unreachable = 0;
+  for (const h of rowsHost) {
+    for (const x of h) {
+      if (Number.isFinite(x)) sum += x;
+      else unreachable++;
+    }
+  }
+  return { loss: sum * scale, gradNorm: stats[0]!, finite: stats[2] !== 0, unreachable, positions: total };
 }
 
 /** The number of real positions of an AR micro-batch that carry a target (for the AR loss mean). */
