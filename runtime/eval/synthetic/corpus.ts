@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { DataError, MASK_MARKER, mixSeed, mulberry32, type Corpus, type FromSchema, type Split, type Tokenizer } from '../../data/index.ts';
 import { MarkovSource, SyntheticError, type MarkovSourceOptions } from '../../../reference/synthetic/index.ts';
-import { SPECIAL_TOKENS } from './kernel.ts';
+import { SPECIAL_TOKENS } from './embeddings.ts';
 
 /** The options that define the source (the embeddings plugin takes the same). */
 export const SOURCE_PROPERTIES = {

@@ -9,30 +9,10 @@ import type { Gpu } from '../../gpu/index.ts';
 import { createKernelRuntime, type KernelRuntime } from '../../kernel/index.ts';
 import { buildRateTables, type SparseGraph } from '../../kernel/tables/index.ts';
 import { buildKnnGraph, makeReferenceKernel, type KernelInputs, type ReferenceKernel } from '../../../reference/kernel/index.ts';
-import type { MarkovSource } from '../../../reference/synthetic/index.ts';
+import { SyntheticError, type MarkovSource } from '../../../reference/synthetic/index.ts';
+import { sourceEmbeddings } from './embeddings.ts';
 
-/** Tokens after the source's in the tokenizer's vocabulary: eos at V, pad at V + 1. */
-export const SPECIAL_TOKENS = ['<eos>', '<pad>'] as const;
-
-/**
- * The source's embeddings as a [rows, d] matrix: with `specials`, two more rows (eos, pad) and two
- * more columns. Every source token has first component 1 (so cosines between tokens are >= 0);
- * eos and pad have -1 there and a unit axis of their own, so their cosine with every token is
- * negative: a knn graph never picks them as a token's neighbour while any token is left.
- */
-export function sourceEmbeddings(src: MarkovSource, o: { specials?: boolean } = {}): { data: Float64Array; V: number; d: number } {
-  if (!o.specials) return { data: Float64Array.from(src.embeddings), V: src.V, d: src.d };
-  const d = src.d + 2;
-  const V = src.V + SPECIAL_TOKENS.length;
-  const data = new Float64Array(V * d);
-  for (let v = 0; v < src.V; v++) data.set(src.embeddings.subarray(v * src.d, (v + 1) * src.d), v * d);
-  for (let s = 0; s < SPECIAL_TOKENS.length; s++) {
-    const row = (src.V + s) * d;
-    data[row] = -1;
-    data[row + src.d + s] = 1;
-  }
-  return { data, V, d };
-}
+export { SPECIAL_TOKENS, sourceEmbeddings } from './embeddings.ts';
 
 export interface SourceKernel {
   readonly spec: KernelSpec;
@@ -52,6 +32,10 @@ export async function sourceKernel(spec: KernelSpec, src: MarkovSource, o: { spe
   const emb = sourceEmbeddings(src, o);
   const V = emb.V;
   const graphs: Record<string, SparseGraph> = {};
+  for (const g of spec.graphs) {
+    if (g.classes !== null) throw new SyntheticError(`graph '${g.name}' picks neighbours within classes '${g.classes}': the synthetic source has no class partitions (use a graph without classes)`);
+  }
+  // Every graph, whatever its declared source (embeddings or a file), is built from the source's true embeddings.
   for (const g of spec.graphs) graphs[g.name] = buildKnnGraph(emb.data, V, emb.d, { k: g.k, bandwidth: g.bandwidth, symmetric: g.symmetric });
   const unigram = new Float64Array(V);
   unigram.set(src.pi);

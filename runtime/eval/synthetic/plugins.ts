@@ -15,7 +15,7 @@ import { DataError, resolveOptions, type Corpus, type FromSchema, type Tokenizer
 import type { EmbeddingSource } from '../../data/embed/index.ts';
 import { EmbeddingsError } from '../../data/embeddings.ts';
 import { MARKOV_CORPUS_OPTIONS, MarkovCorpus, MarkovTokenizer, SOURCE_PROPERTIES, markovSourceOf } from './corpus.ts';
-import { SPECIAL_TOKENS, sourceEmbeddings } from './kernel.ts';
+import { SPECIAL_TOKENS, sourceEmbeddings } from './embeddings.ts';
 
 const NO_OPTIONS = { type: 'object', properties: {}, additionalProperties: false } as const;
 
