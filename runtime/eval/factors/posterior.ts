@@ -55,7 +55,7 @@ export interface PosteriorRecord {
 }
 
 export interface PosteriorOptions {
-  /** Times (default the midpoints of 10 equal intervals: 0.05, 0.15, ..., 0.95). */
+  /** Times (default the midpoints of 10 equal intervals: 0.05, 0.15, ..., 0.95); the points come in ascending t. */
   times?: readonly number[];
   B?: number;
   seed?: number;
@@ -97,7 +97,8 @@ export async function measurePosterior(
   ctx: { rec: Recorder; model: TransformerModel; rt: KernelRuntime }, data: HeldOut, o: PosteriorOptions = {},
 ): Promise<PosteriorRecord> {
   const { rec, model, rt } = ctx;
-  const times = o.times ?? Array.from({ length: 10 }, (_, j) => (j + 0.5) / 10);
+  // Ascending, so that the pairs are in time order already (elboSums may batch them by time).
+  const times = [...(o.times ?? Array.from({ length: 10 }, (_, j) => (j + 0.5) / 10))].sort((a, b) => a - b);
   for (const t of times) if (!(t > 0 && t <= 1)) throw new EvaluationError(`posterior: a time must be in (0, 1], not ${t}`);
   const V = rt.V;
   const L = data.L;

@@ -192,13 +192,15 @@ export async function measureVariance(ctx: VarianceContext, o: VarianceOptions =
   const reg = model.registry;
   // lr = 0 and no clipping: the step computes the training loss and gradient and moves nothing.
   const opt = new AdamWOptimizer(reg, { lr: 0, maxGradNorm: 0 });
-  const bufs: StepBuffers = {
+  // Every buffer a step may use (a loss accumulator included, for step.ts versions that keep one on the GPU).
+  const owned = {
     x0: allocTensor(rec.pool, [B * L], 'u32', 'x0'),
     aux: allocTensor(rec.pool, [B * L], 'u32', 'xt / targets'),
     weights: allocTensor(rec.pool, [B * L], 'f32', 'position weights'),
     valid: allocTensor(rec.pool, [B * L], 'f32', 'valid positions'),
     loss: allocTensor(rec.pool, [1], 'f32', 'step loss'),
   };
+  const bufs: StepBuffers = owned;
   const host = new Float32Array(reg.size);
   const one = async (mode: number, k: number, mb: MicroBatch): Promise<{ loss: number; gradNorm: number }> => {
     const out = await runStep({ rec, model, opt, ema: null, rt, bufs }, {
@@ -234,7 +236,7 @@ export async function measureVariance(ctx: VarianceContext, o: VarianceOptions =
     const freshX0 = await component(1, () => ctx.next());
     return { B, L, batches: K, fixedX0, freshX0, seconds: (performance.now() - t0) / 1000 };
   } finally {
-    for (const t of Object.values(bufs)) freeTensor(rec.pool, t);
+    for (const t of Object.values(owned)) freeTensor(rec.pool, t);
     opt.m.buffer.destroy();
     opt.v.buffer.destroy();
     opt.stats.buffer.destroy();

@@ -13,7 +13,7 @@ import { arConfig, TransformerModel } from '../../../runtime/nn/models/index.ts'
 import { train } from '../../../runtime/train/index.ts';
 import { arNll } from '../../../runtime/train/heldout.ts';
 import { loadRun } from '../../../runtime/train/load.ts';
-import { EvaluationError, arLikelihood, gaussLegendre, gaussLegendreOn, ratioEstimate, runLikelihood, timeRule } from '../../../runtime/eval/index.ts';
+import { EvaluationError, arLikelihood, diffusionLikelihood, gaussLegendre, gaussLegendreOn, heldOutRows, ratioEstimate, runLikelihood, timeRule } from '../../../runtime/eval/index.ts';
 import { mulberry32 } from '../../../runtime/data/index.ts';
 import { toySpec, writeToyCorpus } from '../train/toy-corpus.ts';
 
@@ -96,7 +96,7 @@ const root = mkdtempSync(join(tmpdir(), 'dlmk-likelihood-'));
 const corpus = writeToyCorpus(join(root, 'corpus'));
 const data = { ...(toySpec(corpus, null).data as object), cacheDir: join(root, 'cache') };
 
-test('a tiny masking DiT: quadrature and Monte Carlo agree within the paired error bar; reproducible; the parts add up', async () => {
+test('a tiny masking DiT: quadrature and Monte Carlo agree within the paired error bar; reproducible; the parts add up; padding does not count', async () => {
   const t0 = performance.now();
   const model = { arch: 'dit', size: 'tiny', hidden: 64, heads: 2, dropout: 0 };
   await train(toySpec(corpus, 'masking', { model, budget: { steps: 150 }, validation: { every: 0, rows: 16, grid: 4 }, data }), { out: join(root, 'masking') });
@@ -138,6 +138,16 @@ test('a tiny masking DiT: quadrature and Monte Carlo agree within the paired err
   const other = await runLikelihood(run, { rec, rows: 32, seed: 99, estimators: ['monteCarlo'] });
   assert.is(other.quadrature, null);
   assert.ok(Math.abs(other.monteCarlo!.nats - mc.nats) < 4 * mc.se, `seed 99: ${other.monteCarlo!.nats}`);
+  // Sentence mode: padding (valid 0) is neither scored nor attended to, so what it holds does not matter.
+  const { data: held } = await heldOutRows(run, 'test', 8);
+  const valid = Float32Array.from(held.x0, (_, i) => (i % held.L < held.L - 1 - (Math.floor(i / held.L) % 5) ? 1 : 0));
+  const o = { nodes: 4, strata: 4, B: 4 };
+  const ctx = { rec, model: run.model, rt: run.rt! };
+  const p1 = await diffusionLikelihood(ctx, { ...held, valid }, o);
+  const p2 = await diffusionLikelihood(ctx, { ...held, x0: Uint32Array.from(held.x0, (x, i) => (valid[i] ? x : (x + 3) % 40)), valid }, o);
+  assert.is(p1.tokens, valid.reduce((a, v) => a + v, 0));
+  assert.is(p2.quadrature!.nats, p1.quadrature!.nats);
+  assert.is(p2.monteCarlo!.nats, p1.monteCarlo!.nats);
   await rejects(runLikelihood(run, { rec, rows: 4, nodes: 0 }), 'likelihood: nodes must be a whole number >= 1, not 0');
   await rejects(runLikelihood(run, { rec, rows: 4, variable: 'log' as 'sqrt' }), "likelihood: variable is 'sqrt' or 't', not 'log'");
 });
