@@ -4,5 +4,5 @@
 export { MarkovSource, SyntheticError, MARKOV_DEFAULTS, MAX_SOURCE_V, stationaryLaw, type MarkovSourceOptions } from './source.ts';
 export { forwardBackward, leaveOneOut, posteriorMarginals, expectedNll, sampleBackward, type ForwardBackward } from './hmm.ts';
 export { MarkovOracle, type MarkovOracleOptions } from './oracle.ts';
-export { exactDiffusionTerm, sampledDiffusionTerm, exactExpectedNelbo, oracleElboIntegrand, oracleNelboQuadrature, priorTerm, MAX_ENUMERATION, type ExpectedNelbo, type QuadratureNelbo } from './nelbo.ts';
+export { exactDiffusionTerm, sampledDiffusionTerm, exactExpectedNelbo, oracleElboIntegrand, oracleNelboQuadrature, oracleLoss, posteriorEntropies, priorTerm, MAX_ENUMERATION, type ExpectedNelbo, type QuadratureNelbo } from './nelbo.ts';
 export { sourceTable, MAX_TABLE } from './table.ts';

@@ -72,6 +72,38 @@ export function sampledDiffusionTerm(o: MarkovOracle, x0: ArrayLike<number>, dra
   return { mean, se: Math.sqrt(Math.max(0, s2 / draws - mean * mean) / Math.max(1, draws - 1)) };
 }
 
+/**
+ * The oracle's ELBO integrand of one noisy sequence, sum_i L(x0^i, x_t^i, p_hat_i) at t (docs/math.md
+ * §2.4, the reference kernel's `elbo` with logits log p(x0^i | x_t^{-i})): the loss floor, a draw of
+ * the quantity whose mean over x0 ~ data and x_t ~ q_t(. | x0) is the integrand of E[NELBO].
+ */
+export function oracleLoss(o: MarkovOracle, t: number, x0: ArrayLike<number>, xt: ArrayLike<number>): number {
+  const p = o.elboOptimal(t, xt);
+  const logits = new Float64Array(o.V);
+  const H = o.hopsAt(t);
+  let s = 0;
+  for (let i = 0; i < o.L; i++) {
+    for (let v = 0; v < o.V; v++) logits[v] = Math.log(p[i * o.V + v]!);
+    s += o.ref.elbo(logits, x0[i]!, xt[i]!, t, H).value;
+  }
+  return s;
+}
+
+/** H(x0^i | x_t) of every position (nats): the exact posterior entropy. */
+export function posteriorEntropies(o: MarkovOracle, t: number, xt: ArrayLike<number>): Float64Array {
+  const p = o.posterior(t, xt);
+  const out = new Float64Array(o.L);
+  for (let i = 0; i < o.L; i++) {
+    let h = 0;
+    for (let v = 0; v < o.V; v++) {
+      const x = p[i * o.V + v]!;
+      if (x > 0) h -= x * Math.log(x);
+    }
+    out[i] = h;
+  }
+  return out;
+}
+
 export interface ExpectedNelbo {
   /** H(x_{1:L}) (nats per sequence). */
   entropy: number;

@@ -18,7 +18,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileKernel } from '../../../compiler/index.ts';
 import type { KernelSpec } from '../../../specs/types/kernel.ts';
-import { MarkovOracle, MarkovSource, exactDiffusionTerm, exactExpectedNelbo, oracleNelboQuadrature, priorTerm, sampledDiffusionTerm } from '../../../reference/synthetic/index.ts';
+import { MarkovOracle, MarkovSource, exactDiffusionTerm, exactExpectedNelbo, oracleElboIntegrand, oracleLoss, oracleNelboQuadrature, posteriorEntropies, priorTerm, sampledDiffusionTerm } from '../../../reference/synthetic/index.ts';
+import { seqOf } from '../../../reference/sample/index.ts';
 import { mulberry32 } from '../../../runtime/data/index.ts';
 import { sourceKernel } from '../../../runtime/eval/synthetic/index.ts';
 
@@ -79,6 +80,28 @@ test('Monte Carlo over exact forward draws of x_1 agrees with the enumeration (t
   const exact = exactDiffusionTerm(mo, x0);
   const mc = sampledDiffusionTerm(mo, x0, 4000, mulberry32(3, { open: true }));
   assert.ok(Math.abs(mc.mean - exact) < 4 * mc.se + 1e-12, `MC ${mc.mean} ± ${mc.se}, exact ${exact}`);
+});
+
+test('the loss floor of one noisy sequence (oracleLoss) averages to the integrand; posterior entropies', async () => {
+  const sk = await sourceKernel(spec('semdlm_plus'), src);
+  const mo = new MarkovOracle(src, sk.ref, { hops: 'exact' });
+  const x0 = X0S[1]!;
+  const t = 0.4;
+  const rows = x0.map((v) => sk.ref.row(t, v, mo.hopsAt(t)));
+  let mean = 0;
+  for (let k = 0; k < sk.ref.S ** src.L; k++) {
+    const xt = seqOf(k, sk.ref.S, src.L);
+    const q = rows[0]![xt[0]!]! * rows[1]![xt[1]!]! * rows[2]![xt[2]!]!;
+    if (q > 0) mean += q * oracleLoss(mo, t, x0, xt);
+  }
+  const want = oracleElboIntegrand(mo, t, [x0])[1]!;
+  assert.ok(Math.abs(mean - want) < 1e-12, `${mean} vs ${want}`);
+  // Under masking, a fully masked sequence leaves every position at the stationary law.
+  const mk = await sourceKernel(spec('masking'), src);
+  const hm = posteriorEntropies(new MarkovOracle(src, mk.ref), 0.7, [src.V, src.V, src.V]);
+  let hpi = 0;
+  for (const p of src.pi) hpi -= p * Math.log(p);
+  for (const h of hm) assert.ok(Math.abs(h - hpi) < 1e-12, `${h} vs H(pi) ${hpi}`);
 });
 
 test.after(() => {
