@@ -64,7 +64,11 @@ export function factorBlocks(r: CompareResults): ReportBlock[] {
     const d = ev(first(k)!)?.factors.repair?.drift ?? [];
     const c = d[Math.floor(d.length / 2)];
     if (!c) return [];
-    return [{ name: k, mode: 'line' as const, points: c.s.map((s, i) => [s, c.differ.value[i]! - c.differ.expected[i]!] as [number, number]) }];
+    // A statistic of x_s alone (the mean log unigram probability of its tokens): zero drift in
+    // expectation under the exact reverse process (docs/eval.md); `differ` is not (the sampler does not know x0).
+    const st = c.frequency ?? c.masked;
+    if (!st) return [];
+    return [{ name: k, mode: 'line' as const, points: c.s.map((s, i) => [s, st.value[i]! - st.expected[i]!] as [number, number]) }];
   });
   return [
     { kind: 'heading', text: 'Likelihood' },
@@ -82,6 +86,6 @@ export function factorBlocks(r: CompareResults): ReportBlock[] {
     { kind: 'bars', title: 'Optimisation variance: standard deviation of the training loss at fixed weights', groups: kernels, series: lossSd, y: { label: 'loss s.d. (nats/token)', min: 0 }, note: 'At the last checkpoint, over minibatches of the training batch shape.' },
     { kind: 'plot', title: 'Gradient noise scale B_noise = tr(Σ) / |G|² over training', x: { label: 'step' }, y: { label: 'B_noise (examples)', log: true }, series: varianceOverTraining, note: 'McCandlish et al. (2018): the batch size beyond which a larger batch stops helping; noisier kernels have larger values.' },
     { kind: 'bars', title: 'Exposure bias and repair: share of m corrupted tokens restored by the sampler started at t', groups: kernels, series: repair, y: { label: 'restored', min: 0, max: 1 } },
-    { kind: 'plot', title: 'Drift of the sampler\'s visited states from the forward marginals (share of tokens differing from x0, minus its forward expectation)', x: { label: 's (sampler time)' }, y: { label: 'observed - expected' }, series: drift, note: 'Zero for a sampler that runs the exact reverse of the forward process; positive: more corruption than the forward process has at s.' },
+    { kind: 'plot', title: 'Drift of the visited states from the forward marginals: mean log unigram probability of x_s, minus its value under q_s', x: { label: 's (sampler time)' }, y: { label: 'observed - expected (nats)' }, series: drift, note: 'From the middle start time. Zero in expectation for the exact reverse of the forward process (a statistic of x_s alone); the sign says whether the visited states hold more frequent (positive) or rarer tokens than the forward process has at s.' },
   ];
 }

@@ -25,7 +25,8 @@ export { MetricsLog, type MetricLine } from './metrics.ts';
 export { setupData, setupRun, modelConfigOf, cacheDirOf, graphVectors, unigramLaw, type RunData, type RunPieces } from './setup.ts';
 export { loadRun, locateCheckpoint, type LoadedRun } from './load.ts';
 export { setupKernel, compileRunKernel, specSha256, loadDistFile, type KernelSetup } from './kernel.ts';
-export { diffusionNelbo, arNll, withEma, type Likelihood, type HeldOut } from './heldout.ts';
+export { diffusionNelbo, arNll, withEma, elboSums, arRowNll, rowTokens, priorTermsOf, HELD_OUT_TOL, type Likelihood, type HeldOut } from './heldout.ts';
+export { runStep, type StepBuffers, type MicroBatch, type StepOutcome } from './step.ts';
 export { runIdentity, totalStepsOf, type StepEvent, type ValidationEvent, type TrainHooks, type TrainResult } from './trainer.ts';
 
 export interface TrainOptions extends TrainHooks {
