@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { compileKernel } from '../../../compiler/index.ts';
 import type { KernelSpec } from '../../../specs/types/kernel.ts';
 import { getGpu } from '../../../runtime/gpu/index.ts';
-import { sampleTokens } from '../../../runtime/sample/index.ts';
+import { SampleError, sampleTokens } from '../../../runtime/sample/index.ts';
 import { MarkovOracleDenoiser, MarkovSource, SyntheticError, decompose, formatDecomposition, sourceKernel, type Decomposition } from '../../../runtime/eval/synthetic/index.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -107,8 +107,22 @@ test('refusals: a reference kernel of another vocabulary, a bad sample count, an
   };
   await fails(() => decompose({ source: src, rt: sk.rt!, ref: big.ref }), 'decompose: the reference kernel has V = 14 (S = 15), the runtime V = 12 (S = 13): they are not the same kernel');
   await fails(() => decompose({ source: src, rt: sk.rt!, ref: sk.ref, samples: 0 }), 'decompose: samples must be a whole number >= 1, got 0');
+  await fails(() => decompose({ source: src, rt: sk.rt!, ref: sk.ref, batch: 2.5 }), 'decompose: batch must be a whole number >= 1, got 2.5');
+  await fails(() => decompose({ source: src, rt: sk.rt!, ref: sk.ref, seed: -1 }), 'decompose: seed must be a non-negative integer, got -1');
   const otherSrc = new MarkovSource({ V: 12, clusters: 3, L: 8, seed: 2 });
   await fails(() => decompose({ source: src, rt: sk.rt!, ref: sk.ref, oracle: new MarkovOracleDenoiser(sk.spec, sk.ref, otherSrc) }), 'decompose: the oracle was built for another source');
+});
+
+test('the oracle denoiser refuses another length (through the sampler, as a SampleError)', async () => {
+  const gpu = await getGpu();
+  const sk = await sourceKernel(shipped('masking'), src, { gpu });
+  try {
+    await sampleTokens({ rt: sk.rt!, denoiser: new MarkovOracleDenoiser(sk.spec, sk.ref, src), B: 2, L: 4, seed: 1, steps: 2 });
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, SampleError);
+    assert.ok((err as Error).message.includes('the Markov oracle knows sequences of L = 8 tokens, not 4'), (err as Error).message);
+  }
 });
 
 test.run();
