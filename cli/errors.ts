@@ -6,7 +6,7 @@ import { UsageError } from './command.ts';
 /** Error classes whose message already says what is wrong and where (by name, so no module is loaded for it). */
 const VALUE_ERRORS = new Set([
   'TrainError', 'NonFiniteError', 'SpecValidationError', 'KernelSyntaxError', 'KernelCheckError', 'DataError', 'EmbeddingsError',
-  'CheckpointError', 'PluginError', 'KernelRuntimeError', 'GpuUnavailableError', 'SampleError', 'EvalError', 'MetricError', 'RateTablesError',
+  'CheckpointError', 'PluginError', 'KernelRuntimeError', 'GpuUnavailableError', 'SampleError', 'EvaluationError', 'ReportError', 'MetricError', 'RateTablesError',
   'MutualInfoError',
 ]);
 

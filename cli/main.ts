@@ -17,6 +17,7 @@ const commands: Record<string, { summary: string; load: Loader }> = {
   diagrams: { summary: 'print the syntax diagrams of the .kernel grammar as HTML', load: () => import('./commands/diagrams.ts') },
   embed: { summary: 'compute token vectors for knn(embeddings) graphs and write them (.npy, .safetensors)', load: () => import('./commands/embed.ts') },
   neighbours: { summary: "print a token's graph neighbours in an embeddings file", load: () => import('./commands/neighbours.ts') },
+  eval: { summary: 'evaluate a trained run: test likelihood, the three factors, sample quality', load: () => import('./commands/eval.ts') },
   compare: { summary: 'train and evaluate several kernels with one model, data and budget; a table and an HTML report', load: () => import('./commands/compare.ts') },
   sample: { summary: 'sample text from a trained run', load: () => import('./commands/sample.ts') },
   train: { summary: 'train a denoiser (or the autoregressive baseline) as a run spec says', load: () => import('./commands/train.ts') },

@@ -4,3 +4,4 @@
 import '../data/plugins.ts';
 import '../data/embed/plugins.ts';
 import '../eval/metrics/plugins.ts';
+import '../eval/synthetic/plugins.ts';

@@ -8,7 +8,7 @@ export type CorpusPlugin = {
   /**
    * the corpus plugin
    */
-  name: 'jsonl' | 'parquet' | 'sotu' | 'text';
+  name: 'jsonl' | 'markov' | 'parquet' | 'sotu' | 'text';
 } & CorpusPlugin1;
 export type CorpusPlugin1 =
   | {
@@ -48,6 +48,57 @@ export type CorpusPlugin1 =
       validation?: number;
       /**
        * With one path: the fraction of documents held out for test, by the same hash. Ignored with one path per split.
+       */
+      test?: number;
+    }
+  | {
+      name: 'markov';
+      /**
+       * Seed of the chain and the embeddings.
+       */
+      seed?: number;
+      /**
+       * Tokens of the source (a multiple of clusters).
+       */
+      V?: number;
+      /**
+       * Clusters of interchangeable tokens.
+       */
+      clusters?: number;
+      /**
+       * Share of each transition row that is token-specific.
+       */
+      coupling?: number;
+      /**
+       * Peakedness of the cluster-level and token-level transition rows.
+       */
+      sharpness?: number;
+      /**
+       * Peakedness of the within-cluster laws.
+       */
+      within?: number;
+      /**
+       * Embedding dimension (one shared component is added).
+       */
+      dim?: number;
+      /**
+       * Norm of a token's offset from its cluster centre.
+       */
+      spread?: number;
+      /**
+       * Tokens per document (use data.length = L, data.mode = "sentence").
+       */
+      L?: number;
+      /**
+       * Documents in the train split.
+       */
+      train?: number;
+      /**
+       * Documents in the validation split.
+       */
+      validation?: number;
+      /**
+       * Documents in the test split.
        */
       test?: number;
     }
@@ -150,7 +201,7 @@ export type TokenizerPlugin = {
   /**
    * the tokenizer plugin
    */
-  name: 'bert-base-uncased' | 'bytes' | 'gpt2' | 'words';
+  name: 'bert-base-uncased' | 'bytes' | 'gpt2' | 'markov' | 'words';
 } & TokenizerPlugin1;
 export type TokenizerPlugin1 =
   | {
@@ -161,6 +212,9 @@ export type TokenizerPlugin1 =
     }
   | {
       name: 'gpt2';
+    }
+  | {
+      name: 'markov';
     }
   | {
       name: 'words';
@@ -180,7 +234,7 @@ export type EmbeddingsPlugin = {
   /**
    * the embeddings plugin
    */
-  name: 'checkpoint' | 'corpus' | 'file' | 'glove';
+  name: 'checkpoint' | 'corpus' | 'file' | 'glove' | 'markov';
 } & (
   | {
       name: 'checkpoint';
@@ -257,6 +311,41 @@ export type EmbeddingsPlugin = {
        * Also look a token up in lower case when its own spelling has no vector.
        */
       lowercase?: boolean;
+    }
+  | {
+      name: 'markov';
+      /**
+       * Seed of the chain and the embeddings.
+       */
+      seed?: number;
+      /**
+       * Tokens of the source (a multiple of clusters).
+       */
+      V?: number;
+      /**
+       * Clusters of interchangeable tokens.
+       */
+      clusters?: number;
+      /**
+       * Share of each transition row that is token-specific.
+       */
+      coupling?: number;
+      /**
+       * Peakedness of the cluster-level and token-level transition rows.
+       */
+      sharpness?: number;
+      /**
+       * Peakedness of the within-cluster laws.
+       */
+      within?: number;
+      /**
+       * Embedding dimension (one shared component is added).
+       */
+      dim?: number;
+      /**
+       * Norm of a token's offset from its cluster centre.
+       */
+      spread?: number;
     }
 );
 export type EmbeddingsPlugin1 =
@@ -335,6 +424,41 @@ export type EmbeddingsPlugin1 =
        * Also look a token up in lower case when its own spelling has no vector.
        */
       lowercase?: boolean;
+    }
+  | {
+      name: 'markov';
+      /**
+       * Seed of the chain and the embeddings.
+       */
+      seed?: number;
+      /**
+       * Tokens of the source (a multiple of clusters).
+       */
+      V?: number;
+      /**
+       * Clusters of interchangeable tokens.
+       */
+      clusters?: number;
+      /**
+       * Share of each transition row that is token-specific.
+       */
+      coupling?: number;
+      /**
+       * Peakedness of the cluster-level and token-level transition rows.
+       */
+      sharpness?: number;
+      /**
+       * Peakedness of the within-cluster laws.
+       */
+      within?: number;
+      /**
+       * Embedding dimension (one shared component is added).
+       */
+      dim?: number;
+      /**
+       * Norm of a token's offset from its cluster centre.
+       */
+      spread?: number;
     };
 
 /**
@@ -513,5 +637,5 @@ export interface EmbeddingsPlugin2 {
   /**
    * the embeddings plugin
    */
-  name: 'checkpoint' | 'corpus' | 'file' | 'glove';
+  name: 'checkpoint' | 'corpus' | 'file' | 'glove' | 'markov';
 }
