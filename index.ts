@@ -90,3 +90,9 @@ export { type Denoiser, ModelDenoiser, modelTime } from './runtime/denoiser/inde
 export { sample, type SampleOptions, type SampleRun, type GeneratedSample } from './runtime/sample/generate.ts';
 export { sampleTokens, SampleError, OracleDenoiser, type SampleTokensOptions, type SampleResult } from './runtime/sample/index.ts';
 export { loadRun, type LoadedRun } from './runtime/train/load.ts';
+
+// Evaluation and the kernel comparison (docs/eval.md, docs/compare.md).
+export { evaluate, type EvalRecord, type EvaluateOptions } from './runtime/eval/evaluate.ts';
+export { sampleQuality, arNlls, type SampleQuality } from './runtime/eval/quality.ts';
+export { renderReport, type ReportDocument, type ReportBlock } from './runtime/eval/report/index.ts';
+export { compare, planExperiment, type CompareResults, type CompareOutput } from './runtime/compare/index.ts';

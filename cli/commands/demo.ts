@@ -1,7 +1,9 @@
 // `dlmk demo` (npm start): the main job on the embedded corpus. Checks and compiles the shipped
-// kernels, then trains the masking and SemDLM+ kernels with the same model, data and budget
-// (specs/examples/tiny.json), prints their validation ELBO curves and where the runs are. A run
-// already finished in the output folder is reused, an unfinished one resumed.
+// kernels, then runs the kernel comparison of specs/examples/paper.json (dlmk compare): masking,
+// uniform, SemDLM and SemDLM+ with the same model, data and budget, the AR reference, likelihood,
+// the three factors, samples scored for quality and diversity, the decomposition on the synthetic
+// source; prints the validation curves, the table and where the report is. Finished runs in the
+// output folder are reused, unfinished ones resumed.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,20 +13,20 @@ import { describeKernel } from '../../compiler/describe.ts';
 import { checkAgainst } from '../../specs/validate.ts';
 import { parseCommand, type CommandDecl } from '../options.ts';
 import { asciiChart } from '../chart.ts';
-import { formatCount, formatDuration, Progress } from '../progress.ts';
+import { formatDuration, Progress } from '../progress.ts';
 import { userError } from '../errors.ts';
 
 const kernelsDir = fileURLToPath(new URL('../../kernels/', import.meta.url));
-const tinySpec = fileURLToPath(new URL('../../specs/examples/tiny.json', import.meta.url));
+const paperSpec = fileURLToPath(new URL('../../specs/examples/paper.json', import.meta.url));
 
 const decl = {
   name: 'demo',
-  summary: 'the main job: check the shipped kernels, train masking and SemDLM+ on the embedded corpus, print their validation curves',
+  summary: 'the main job: check the shipped kernels, then compare masking, uniform, SemDLM and SemDLM+ on the embedded corpus (specs/examples/paper.json)',
   positionals: [],
   options: {
     kernels: { type: 'string', placeholder: 'DIR', description: 'the folder of kernels to check (default: the shipped ones)' },
-    out: { type: 'string', placeholder: 'DIR', description: 'where the runs go (default runs/demo)' },
-    steps: { type: 'integer', min: 1, max: 1000000, description: 'training steps per kernel (default: the spec\'s, 300)' },
+    out: { type: 'string', placeholder: 'DIR', description: 'the experiment folder (default experiments/paper)' },
+    set: { type: 'string', multiple: true, placeholder: 'PATH=VALUE', description: 'override a field of the experiment (as dlmk compare --set), e.g. base.budget.steps=50' },
     'check-only': { type: 'boolean', description: 'only check and compile the kernels' },
   },
 } as const satisfies CommandDecl;
@@ -70,47 +72,36 @@ function checkShipped(ctx: CommandContext, dir: string): number {
 const demo: Command = {
   name: 'demo',
   summary: decl.summary,
-  usage: 'dlmk demo [--out DIR] [--steps N] [--check-only]',
+  usage: 'dlmk demo [--out DIR] [--set PATH=VALUE ...] [--check-only]',
   decl,
   async run(ctx) {
     const { options } = parseCommand(decl, ctx.argv);
     const failed = checkShipped(ctx, options.kernels ?? kernelsDir);
     if (failed || options['check-only']) return failed ? 1 : 0;
-    const { trainOrReuse, readRunSpecFile } = await import('../../runtime/train/index.ts');
-    const out = options.out ?? join('runs', 'demo');
-    const base = readRunSpecFile(tinySpec) as Record<string, unknown>;
-    const curves: { name: string; points: [number, number][] }[] = [];
-    const rows: string[] = [];
-    ctx.stdout(`\nTraining masking and SemDLM+ with the same tiny DiT, data and budget (${tinySpec}); runs in ${out}/\n`);
-    for (const kernel of ['masking', 'semdlm_plus']) {
-      const progress = new Progress(process.stderr, kernel.padEnd(11), 25);
-      try {
-        const r = await trainOrReuse(base, {
-          out: join(out, kernel),
-          baseDir: join(tinySpec, '..'),
-          sets: [`kernel.path=${kernel}`, `name=${kernel}`, 'validation.every=50', ...(options.steps ? [`budget.steps=${options.steps}`] : [])],
-          log: (l) => progress.note(`  ${l}`),
-          onStep: (e) => progress.update({ done: e.step, total: e.totalSteps, fields: { loss: e.loss.toFixed(3), 'tok/s': formatCount(e.tokensPerSec) } }),
-          onValidation: (e) => progress.note(`  ${kernel} step ${e.step}: ${e.val.nats.toFixed(3)} nats/token`),
-        });
-        progress.done();
-        const lines = readFileSync(join(r.out, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: number; val?: { nats: number } });
-        curves.push({ name: kernel, points: lines.filter((l) => l.val).map((l) => [l.step, l.val!.nats]) });
-        const v = r.validation;
-        rows.push(
-          `  ${kernel.padEnd(12)} ${v ? `${v.nats.toFixed(3)} nats/token (${v.bits.toFixed(2)} bits, perplexity <= ${v.ppl.toFixed(1)})` : 'no validation'}` +
-            `  ${r.step} steps in ${formatDuration(r.seconds)}${r.reused ? ' (reused)' : ''}  ${r.out}`,
-        );
-      } catch (err) {
-        progress.done();
-        throw userError(err);
-      }
+    const { compare } = await import('../../runtime/compare/index.ts');
+    const out = options.out ?? join('experiments', 'paper');
+    ctx.stdout(`\nThe comparison of ${paperSpec}: masking, uniform, SemDLM and SemDLM+ with one model, data and budget, an AR reference, the evaluation protocol and the synthetic decomposition; everything in ${out}/ (a rerun reuses finished runs)\n`);
+    const progress = new Progress(process.stderr, 'train', 25);
+    const t0 = performance.now();
+    try {
+      const r = await compare(paperSpec, {
+        out,
+        sets: options.set ?? [],
+        log: () => undefined,
+        onPhase: (l) => progress.note(`[${formatDuration((performance.now() - t0) / 1000)}] ${l}`),
+        onTrainStep: (run, step, total, loss) => progress.update({ done: step, total, fields: { run: run.label, loss: loss.toFixed(3) } }),
+      });
+      progress.done();
+      const curves = r.results.runs.filter((x) => x.label !== 'ar').map((x) => ({ name: x.label, points: x.curve.val }));
+      ctx.stdout('\nValidation NELBO (nats/token, lower is better) against training steps:\n');
+      ctx.stdout(asciiChart(curves, { width: 60, height: 12, xLabel: 'steps' }));
+      ctx.stdout('\n' + readFileSync(r.files.markdown, 'utf8'));
+      ctx.stdout(`Done in ${formatDuration(r.results.seconds)}.\nresults: ${r.files.results}\ntable:   ${r.files.markdown}\nreport:  ${r.files.report}  (one self-contained page: open it in a browser)`);
+      return 0;
+    } catch (err) {
+      progress.done();
+      throw userError(err);
     }
-    ctx.stdout('\nValidation NELBO (nats/token, lower is better) against training steps:\n');
-    ctx.stdout(asciiChart(curves, { width: 60, height: 12, xLabel: 'steps' }));
-    ctx.stdout(`\nAfter training:\n${rows.join('\n')}`);
-    ctx.stdout('\nEach run folder holds run.json, metrics.jsonl, kernel.spec.json and checkpoints/ (docs/training.md).');
-    return 0;
   },
 };
 

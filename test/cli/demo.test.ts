@@ -26,20 +26,20 @@ test('dlmk demo reports a broken kernel with its location and exits 1', () => {
   assert.not.match(r.stdout + r.stderr, /\n\s+at /); // no stack trace
 });
 
-test('the main job end to end (a few steps): two runs, their curves, where they are; a rerun reuses them', () => {
+test('the main job end to end at a tiny size: every kernel, the curves, the table, where the report is', () => {
   const out = mkdtempSync(join(tmpdir(), 'dlmk-demo-runs-'));
-  const r = dlmk(['demo', '--out', out, '--steps', '4']);
+  const small = [
+    'base.budget.steps=4', 'base.validation.every=2', 'base.validation.rows=4', 'base.checkpoint.every=2', 'sampling.steps=[4]', 'sampling.samples=4',
+    'evaluation={"likelihood":{"rows":4,"nodes":2,"strata":2},"variance":{"batches":2,"which":"last"},"posterior":{"rows":2,"times":[0.5]},"repair":{"rows":2,"steps":2,"times":[0.5]}}',
+    'synthetic={"enabled":true,"budget":{"steps":4},"samples":8,"steps":2,"documents":{"train":64,"validation":16,"test":16}}',
+  ];
+  const r = dlmk(['demo', '--out', out, ...small.flatMap((s) => ['--set', s])]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /Validation NELBO \(nats\/token, lower is better\) against training steps:/);
-  assert.match(r.stdout, /● masking\s+▲ semdlm_plus/);
-  for (const k of ['masking', 'semdlm_plus']) {
-    assert.match(r.stdout, new RegExp(`  ${k}\\s+[\\d.]+ nats/token \\([\\d.]+ bits, perplexity <= [\\d.]+\\)\\s+4 steps`));
-    assert.ok(existsSync(join(out, k, 'checkpoints', 'step-00000004', 'manifest.json')));
-  }
-  const again = dlmk(['demo', '--out', out, '--steps', '4']);
-  assert.is(again.status, 0, again.stderr);
-  assert.match(again.stdout, /masking .*\(reused\)/);
-  assert.match(again.stdout, /semdlm_plus .*\(reused\)/);
+  assert.match(r.stdout, /● masking\s+▲ uniform\s+■ semdlm\s+◆ semdlm_plus/);
+  for (const k of ['masking', 'uniform', 'semdlm', 'semdlm_plus', 'held-out data', 'AR reference']) assert.match(r.stdout, new RegExp(`\\| ${k} `));
+  assert.match(r.stdout, /report: .*report\.html/);
+  assert.ok(existsSync(join(out, 'report.html')));
 });
 
 test.run();
