@@ -3,7 +3,9 @@
 #  1. installs the npm packages when node_modules is missing or older than package.json;
 #  2. when Dawn finds no WebGPU adapter, installs Mesa's software Vulkan driver (lavapipe)
 #     as root, from bookworm-backports on Debian 12 (bookworm's own Mesa lacks a feature
-#     Dawn needs), or prints the exact commands when not root.
+#     Dawn needs), or prints the exact commands when not root;
+#  3. with --test (npm test): installs Debian's Chromium when missing, for the tests that render
+#     the comparison report in a headless browser.
 # Quiet when everything is already in place, apart from one line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,15 @@ if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.jso
     npm install --no-audit --no-fund --loglevel=error >&2
   fi
   touch "$stamp"
+fi
+
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Chromium for the report tests (apt-get install chromium)..."
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 || say "could not install chromium; the report tests will say how to"
+  else
+    say "the report tests need Chromium: run as root: apt-get install -y chromium"
+  fi
 fi
 
 probe() { node scripts/probe-gpu.mjs 2>/dev/null; }
