@@ -6,6 +6,7 @@
 // renumbered by first appearance in token order (0, 1, ...). docs/eval.md, "Community entropy".
 import { MetricError } from './errors.ts';
 import { checkMetricGraph, type MetricGraph } from './graph.ts';
+import { mulberry32 } from '../../data/random.ts';
 
 export interface CommunityOptions {
   /** Modularity resolution gamma (> 0; larger gives more, smaller communities). Default 1. */
@@ -34,16 +35,6 @@ interface SymGraph {
   wt: Float64Array;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fromAdjacency(adj: Array<Map<number, number>>): SymGraph {
   const n = adj.length;
