@@ -4,7 +4,10 @@
 // budget, then the distance of its samples from the source split into approximation, sampling and
 // forward-kernel parts, each computed (runtime/eval/synthetic decompose).
 import { join } from 'node:path';
-import { decompose, MarkovCorpus, referenceFor, type Decomposition } from '../eval/synthetic/index.ts';
+import { decompose, MarkovCorpus, MarkovOracle, referenceFor, type Decomposition, type MarkovSource } from '../eval/synthetic/index.ts';
+import { oracleLoss } from '../../reference/synthetic/index.ts';
+import type { ReferenceKernel } from '../../reference/kernel/index.ts';
+import { mulberry32 } from '../data/random.ts';
 import { loadRun, trainOrReuse } from '../train/index.ts';
 import type { CompareHooks } from './run.ts';
 import type { Plan } from './spec.ts';
@@ -22,11 +25,56 @@ export const SYNTHETIC_DEFAULTS = {
   samples: 256,
 };
 
+/** Posterior difficulty at one t, exact on the source: what the kernel's loss asks the model to learn. */
+export interface ExactDifficulty {
+  t: number;
+  /** Mean entropy (nats) of the x0-prediction target p(x0^i | x_t^{-i}) (the ELBO's minimiser). */
+  targetEntropy: number;
+  /** The irreducible loss: the ELBO integrand of the exact denoiser at t, nats/token. */
+  lossFloor: number;
+  /** Standard error of lossFloor across sequences. */
+  lossFloorSe: number;
+}
+
 export interface SyntheticKernelResult {
   name: string;
   run: string;
   validation: number | null;
   decomposition: Omit<Decomposition, 'tokens'>;
+  difficulty: ExactDifficulty[];
+}
+
+/** The times of the exact difficulty. */
+export const DIFFICULTY_TIMES = [0.1, 0.3, 0.5, 0.7, 0.9];
+
+/**
+ * Exact posterior difficulty of a kernel on the source: n sequences from the source, x_t drawn
+ * exactly per position, the entropy of the ELBO's target and its loss (the floor any model pays).
+ */
+export function exactDifficulty(source: MarkovSource, ref: ReferenceKernel, n = 64, seed = 7): ExactDifficulty[] {
+  const oracle = new MarkovOracle(source, ref);
+  const L = source.L;
+  const x0s = source.sampleSeeded(n, seed);
+  const u = mulberry32(seed + 1, { open: true });
+  return DIFFICULTY_TIMES.map((t) => {
+    let ent = 0;
+    const losses: number[] = [];
+    for (let q = 0; q < n; q++) {
+      const x0 = x0s.subarray(q * L, (q + 1) * L);
+      const xt = Int32Array.from(x0, (v) => ref.sampleForward(v, t, u));
+      const p = oracle.elboOptimal(t, xt);
+      for (let i = 0; i < L; i++) {
+        for (let v = 0; v < ref.V; v++) {
+          const x = p[i * ref.V + v]!;
+          if (x > 0) ent -= x * Math.log(x);
+        }
+      }
+      losses.push(oracleLoss(oracle, t, x0, xt) / L);
+    }
+    const m = losses.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(losses.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, n - 1));
+    return { t, targetEntropy: ent / (n * L), lossFloor: m, lossFloorSe: sd / Math.sqrt(n) };
+  });
 }
 
 export interface SyntheticResults {
@@ -76,12 +124,14 @@ export async function syntheticDecomposition(plan: Plan, out: string, hooks: Com
       entropyRate = markov.entropyPerToken();
       phase(`synthetic source: decomposing ${k.name} (${o.samples} samples, ${o.steps} steps)`);
       // The predictor alone: no rules, no final argmax (they change the oracle's law too).
+      const ref = referenceFor(run.rt!, { unigram: run.data.unigram });
       const d = await decompose({
-        source: markov, rt: run.rt!, ref: referenceFor(run.rt!, { unigram: run.data.unigram }), model: run.denoiser!,
+        source: markov, rt: run.rt!, ref, model: run.denoiser!,
         sampler: { steps: o.steps, rules: [], denoise: 'none' }, samples: o.samples, batch: 128, seed: 1, log,
       });
       const { tokens: _t, ...rest } = d;
-      kernels.push({ name: k.name, run: dir, validation: tr.validation?.nats ?? null, decomposition: rest });
+      phase(`synthetic source: the exact posterior difficulty of ${k.name}`);
+      kernels.push({ name: k.name, run: dir, validation: tr.validation?.nats ?? null, decomposition: rest, difficulty: exactDifficulty(markov, ref) });
     } finally {
       run.model.destroy();
     }

@@ -9,6 +9,12 @@ export function syntheticBlocks(r: CompareResults): ReportBlock[] {
   if (!s?.kernels.length) return [];
   const ks = s.kernels;
   const P = (k: (typeof ks)[number]) => k.decomposition.parts;
+  const difficulty: ReportBlock[] = ks.some((k) => k.difficulty?.length)
+    ? [
+        { kind: 'plot', title: 'Asymptotic bias, exact: entropy of the x0-prediction target p(x0^i | x_t^{-i}) on the synthetic source (nats)', x: { label: 't' }, y: { label: 'entropy' }, series: ks.map((k) => ({ name: k.name, mode: 'both' as const, points: k.difficulty.map((d) => [d.t, d.targetEntropy] as [number, number]) })) },
+        { kind: 'plot', title: 'The irreducible loss at t: the ELBO integrand of the exact denoiser (nats/token)', x: { label: 't' }, y: { label: 'loss floor' }, series: ks.map((k) => ({ name: k.name, mode: 'both' as const, points: k.difficulty.map((d) => [d.t, d.lossFloor] as [number, number]) })), note: 'A harder posterior target means a higher floor that no model can go below; the gap between a trained model and this floor is its approximation error.' },
+      ]
+    : [];
   return [
     { kind: 'heading', text: 'The exact decomposition on a synthetic source' },
     {
@@ -37,5 +43,6 @@ export function syntheticBlocks(r: CompareResults): ReportBlock[] {
       y: { label: 'nats/token' },
       note: 'approximation: the trained model against the exact denoiser; sampling: finitely many steps against the exact reverse process; mismatch: the reverse process from the prior against the data (a kernel that does not forget x0 by t = 1).',
     },
+    ...difficulty,
   ];
 }
