@@ -17,6 +17,8 @@ const decl = {
   options: {
     samples: { type: 'string', placeholder: 'FILE', description: 'samples to score (JSONL from dlmk sample --out)' },
     reference: { type: 'string', placeholder: 'AR_RUN', description: 'an autoregressive run trained on the same data: scores the samples (gen-PPL)' },
+    'reference-onnx': { type: 'string', placeholder: 'FILE', description: 'or a causal LM exported to ONNX (needs onnxruntime-node): scores the samples' },
+    'reference-tokenizer': { type: 'string', placeholder: 'SPEC', description: "the ONNX model's tokenizer (a plugin name or JSON, e.g. gpt2; default the run's): samples are re-encoded with it" },
     parts: { type: 'string', placeholder: 'LIST', description: `what to measure, comma-separated (default all): ${PARTS.join(', ')}; 'none' for samples only` },
     rows: { type: 'integer', min: 1, max: 1000000, description: 'held-out rows of the likelihood (default 32)' },
     split: { type: 'string', choices: ['test', 'validation'], description: 'held-out split (default test)' },
@@ -38,7 +40,9 @@ const evalCmd: Command = {
     const { positionals, options: o } = parseCommand(decl, ctx.argv);
     const parts = (o.parts ?? PARTS.join(',')).split(',').map((x) => x.trim()).filter(Boolean);
     for (const p of parts) if (p !== 'none' && !(PARTS as readonly string[]).includes(p)) throw new UsageError(`--parts: unknown part '${p}'; the parts are ${PARTS.join(', ')} (or none)`);
-    if (o.reference && !o.samples) throw new UsageError('--reference scores samples: give them with --samples FILE');
+    if ((o.reference || o['reference-onnx']) && !o.samples) throw new UsageError('--reference and --reference-onnx score samples: give them with --samples FILE');
+    if (o.reference && o['reference-onnx']) throw new UsageError('give one reference: --reference AR_RUN or --reference-onnx FILE');
+    if (o['reference-tokenizer'] && !o['reference-onnx']) throw new UsageError('--reference-tokenizer goes with --reference-onnx');
     let samples: number[][] | null = null;
     if (o.samples) {
       let text: string;
@@ -86,9 +90,21 @@ const evalCmd: Command = {
         const ref = o.reference ? await loadRun(o.reference, { log }) : null;
         if (ref && ref.model.cfg.arch !== 'ar') throw new UsageError(`--reference ${o.reference} is not an autoregressive run (model.arch is '${ref.model.cfg.arch}')`, 1);
         if (ref && ref.data.tokenizer.id !== run.data.tokenizer.id) throw new UsageError(`--reference ${o.reference} uses tokenizer ${ref.data.tokenizer.id}, the run ${run.data.tokenizer.id}`, 1);
+        let scorer;
+        if (o['reference-onnx']) {
+          const { OnnxScorer, onnxReference } = await import('../../runtime/eval/onnx.ts');
+          let to;
+          if (o['reference-tokenizer']) {
+            const { createCorpus, createTokenizer } = await import('../../runtime/data/index.ts');
+            const { pluginArg } = await import('./embed.ts');
+            const pctx = { baseDir: process.cwd(), cacheDir: '.dlmk-cache', log };
+            to = await createTokenizer(pluginArg('reference-tokenizer', o['reference-tokenizer'], 'gpt2'), pctx, await createCorpus(run.spec.data.corpus as { name: string }, pctx));
+          }
+          scorer = onnxReference(await OnnxScorer.open(o['reference-onnx']), { from: run.data.tokenizer, ...(to ? { to } : {}) });
+        }
         const v = await graphVectors(run.spec, run.baseDir, run.data, log);
         const graph = (await buildKnnGraphGpu(run.gpu, v.data, V, v.d, { k: BASIN_GRAPH.k, bandwidth: BASIN_GRAPH.bandwidth, symmetric: false, classes: null })).graph;
-        quality = await sampleQuality(samples, { ...(ref ? { reference: ref.model } : {}), eos: run.data.tokenizer.eos, graph });
+        quality = await sampleQuality(samples, { ...(ref ? { reference: ref.model } : {}), ...(scorer ? { scorer } : {}), eos: run.data.tokenizer.eos, graph });
       }
       if (o.json) {
         ctx.stdout(JSON.stringify({ evaluation: record, samples: quality }, null, 2));
@@ -103,7 +119,7 @@ const evalCmd: Command = {
       for (const r of record?.factors.repair?.repair ?? []) lines.push(`repair from t = ${r.t}: ${f(r.restored, 3)} of ${r.m} corrupted tokens restored, ${f(r.keptClean, 3)} of the clean ones kept`);
       if (quality) {
         lines.push(
-          `samples (${quality.samples}): gen-PPL ${quality.genPpl === null ? '- (no --reference)' : f(quality.genPpl, 2)}, entropy ${f(quality.entropy, 3)}, ` +
+          `samples (${quality.samples}): gen-PPL ${quality.genPpl === null ? '- (no --reference)' : f(quality.genPpl, 2)}${o['reference-onnx'] ? ' (ONNX)' : ''}, entropy ${f(quality.entropy, 3)}, ` +
             `distinct-1/2/3 ${f(quality.distinct1, 3)}/${f(quality.distinct2, 3)}/${f(quality.distinct3, 3)}, self-BLEU ${f(quality.selfBleu, 3)}, rep-4 ${f(quality.repetition, 3)}, basin ${f(quality.basin, 3)}, community entropy ${f(quality.communityEntropy, 3)}`,
         );
       }

@@ -4,11 +4,11 @@
 // every step count scored by the reference (gen-PPL next to entropy, diversity and the semantic
 // basin on one reference graph), and, when asked, the exact decomposition on the synthetic source.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { getGpu } from '../gpu/index.ts';
 import { buildKnnGraphGpu, type CsrGraph } from '../kernel/index.ts';
 import { detectCommunities } from '../eval/metrics/index.ts';
-import { sampleQuality, type SampleQuality } from '../eval/quality.ts';
+import { arScorer, sampleQuality, type ReferenceScorer, type SampleQuality } from '../eval/quality.ts';
 import { sample } from '../sample/generate.ts';
 import { graphVectors, loadRun, trainOrReuse, type LoadedRun, type TrainResult } from '../train/index.ts';
 import { dlmkVersion } from '../io/index.ts';
@@ -100,6 +100,7 @@ function settingsOf(plan: Plan): Record<string, string> {
     budget: `${JSON.stringify(k.budget)} x batch ${k.batchSize}`,
     optimizer: `AdamW lr ${k.optimizer!.lr}, ${k.optimizer!.decay}, warm-up ${k.optimizer!.warmupSteps}, EMA ${k.optimizer!.emaDecay}`,
     seeds: plan.spec.seeds.join(', '),
+    reference: plan.spec.reference.onnx ? `ONNX ${plan.spec.reference.onnx}${plan.spec.reference.tokenizer ? ` (tokenizer ${plan.spec.reference.tokenizer.name})` : ''}` : 'dlmk AR twin trained on the same data',
     sampling: `steps ${plan.spec.sampling.steps.join(', ')}; ${plan.spec.sampling.samples} samples each; ${plan.spec.sampling.predictor ?? "each kernel's own predictor"}`,
   };
 }
@@ -130,11 +131,21 @@ export async function runComparison(plan: Plan, out: string, hooks: CompareHooks
   let dataQuality: SampleQuality | undefined;
   // 3. Evaluate and sample every kernel run, scoring samples with the seed's AR reference.
   for (const seed of plan.spec.seeds) {
-    const ar = await loadRun(join(out, `runs/ar-s${seed}`), { log });
+    const onnx = plan.spec.reference.onnx;
+    const ar = onnx ? null : await loadRun(join(out, `runs/ar-s${seed}`), { log });
+    let scorer: ReferenceScorer | undefined = ar ? arScorer(ar.model, ar.data.tokenizer.eos) : undefined;
     try {
       for (const res of results.filter((x) => x.seed === seed && x.label !== 'ar')) {
         const run = await loadRun(res.dir, { log });
         try {
+          if (onnx && !scorer) {
+            const { OnnxScorer, onnxReference } = await import('../eval/onnx.ts');
+            const { createCorpus, createTokenizer } = await import('../data/index.ts');
+            const tok = plan.spec.reference.tokenizer;
+            const pctx = { baseDir: plan.baseDir, cacheDir: join(out, 'cache'), log };
+            const to = tok ? await createTokenizer(tok, pctx, await createCorpus(run.spec.data.corpus as { name: string }, pctx)) : undefined;
+            scorer = onnxReference(await OnnxScorer.open(isAbsolute(onnx) ? onnx : join(plan.baseDir, onnx)), { from: run.data.tokenizer, ...(to ? { to } : {}) });
+          }
           if (!graph) {
             phase('building the reference knn graph for the basin statistics');
             const v = await graphVectors(run.spec, run.baseDir, run.data, log);
@@ -145,7 +156,7 @@ export async function runComparison(plan: Plan, out: string, hooks: CompareHooks
             const v0 = run.data.validation;
             const n = Math.min(v0.rows, plan.spec.sampling.samples);
             const rows = Array.from({ length: n }, (_, i) => Array.from(v0.x0.subarray(i * v0.L, (i + 1) * v0.L)));
-            dataQuality = await sampleQuality(rows, { reference: ar.model, eos: run.data.tokenizer.eos, graph, communities });
+            dataQuality = await sampleQuality(rows, { ...(scorer ? { scorer } : {}), graph, communities });
           }
           if (hooks.evaluate !== null && hooks.evaluate) {
             phase(`evaluating ${res.label} (seed ${seed}): likelihood and the three factors`);
@@ -162,7 +173,7 @@ export async function runComparison(plan: Plan, out: string, hooks: CompareHooks
               ...(plan.spec.sampling.predictor ? { predictor: plan.spec.sampling.predictor as never } : {}),
             });
             const ids = s.samples.map((x) => x.ids);
-            const quality = await sampleQuality(ids, { reference: ar.model, eos: run.data.tokenizer.eos, ...(graph ? { graph } : {}), ...(communities ? { communities } : {}) });
+            const quality = await sampleQuality(ids, { ...(scorer ? { scorer } : {}), ...(graph ? { graph } : {}), ...(communities ? { communities } : {}) });
             res.sampling.push({ steps, nfe: s.nfe, seconds: s.seconds, quality, examples: s.samples.slice(0, plan.spec.sampling.show).map((x) => x.text) });
           }
         } finally {
@@ -170,7 +181,7 @@ export async function runComparison(plan: Plan, out: string, hooks: CompareHooks
         }
       }
     } finally {
-      ar.model.destroy();
+      ar?.model.destroy();
     }
   }
   const synthetic = plan.spec.synthetic.enabled && hooks.synthetic ? await hooks.synthetic(plan, out, hooks) : undefined;

@@ -19,7 +19,7 @@ export interface ExperimentSpec {
   base: Record<string, unknown>;
   kernels: KernelEntry[];
   seeds: number[];
-  reference: { model?: Record<string, unknown>; budget?: Record<string, unknown>; optimizer?: Record<string, unknown> };
+  reference: { model?: Record<string, unknown>; budget?: Record<string, unknown>; optimizer?: Record<string, unknown>; onnx?: string; tokenizer?: { name: string } & Record<string, unknown> };
   sampling: { steps: number[]; samples: number; length?: number; seed: number; predictor?: string; show: number };
   evaluation: Record<string, unknown>;
   synthetic: { enabled: boolean } & Record<string, unknown>;
@@ -93,6 +93,7 @@ export function planExperiment(doc: unknown, o: { what?: string; baseDir?: strin
       const s = check({ ...structuredClone(spec.base), format: 'dlmk.run/1', name: k.name, seed, kernel: { path: k.path, params: k.params } }, `kernel ${k.name}`);
       runs.push({ role: 'kernel', label: k.name, seed, spec: s, dir: `runs/${k.name}-s${seed}` });
     }
+    if (spec.reference.onnx) continue;
     const ref = structuredClone(spec.base);
     const baseModel = (ref['model'] ?? {}) as Record<string, unknown>;
     const { timeConditioning: _tc, condDim: _cd, freqDim: _fd, ...arModel } = baseModel;

@@ -84,9 +84,27 @@ export interface SampleQuality {
   communityEntropy: number | null;
 }
 
+/** A reference LM that scores samples: the AR twin (arScorer) or an ONNX export (onnxReference). */
+export interface ReferenceScorer {
+  /** One line for reports: what scored the samples. */
+  readonly name: string;
+  /** The samples in the reference's vocabulary (re-encoded when its tokenizer is another). */
+  prepare(samples: readonly number[][]): number[][];
+  nlls(seqs: readonly number[][]): Promise<{ nll: Float64Array[]; weight: Float64Array[] }>;
+  /** The reference's EOS id (every EOS after the first is not scored). */
+  readonly eos?: number;
+}
+
+/** dlmk's AR twin (same tokenizer as the samples). */
+export function arScorer(model: TransformerModel, eos?: number): ReferenceScorer {
+  return { name: 'dlmk AR twin', prepare: (s) => s.map((x) => [...x]), nlls: (seqs) => arNlls(model, seqs), ...(eos !== undefined ? { eos } : {}) };
+}
+
 export interface QualityOptions {
   /** A causal reference model (gen-PPL); none: genPpl is null. */
   reference?: TransformerModel;
+  /** Any reference scorer (takes precedence over `reference`). */
+  scorer?: ReferenceScorer;
   /** EOS id: every EOS after the first is not scored (MDLM's mask). */
   eos?: number;
   /** The reference graph of the basin statistics (the same for every kernel compared). */
@@ -101,11 +119,14 @@ export interface QualityOptions {
 export async function sampleQuality(samples: readonly number[][], o: QualityOptions = {}): Promise<SampleQuality> {
   let genPpl: number | null = null;
   let genNll: number | null = null;
-  if (o.reference) {
-    const { nll, weight } = await arNlls(o.reference, samples);
+  const scorer = o.scorer ?? (o.reference ? arScorer(o.reference, o.eos) : undefined);
+  if (scorer) {
+    const seqs = scorer.prepare(samples);
+    const { nll, weight } = await scorer.nlls(seqs);
     // mdlmScoreMask's entry t - 1 weighs token t (every EOS after the first is not scored).
-    const w = o.eos === undefined ? weight : weight.map((wi, s) => {
-      const m = mdlmScoreMask(samples[s]!, o.eos!);
+    const eos = scorer.eos;
+    const w = eos === undefined ? weight : weight.map((wi, s) => {
+      const m = mdlmScoreMask(seqs[s]!, eos);
       return Float64Array.from(wi, (x, t) => (t === 0 ? 0 : x * m[t - 1]!));
     });
     const g = genPerplexity(nll, w);

@@ -108,7 +108,7 @@ export interface ExperimentSpec {
         number
       ];
   /**
-   * The autoregressive reference that scores samples (generative perplexity): dlmk's AR twin trained on the same data.
+   * The reference that scores samples (generative perplexity): dlmk's AR twin trained on the same data (default), or a causal LM exported to ONNX (`onnx`, with its `tokenizer`; needs onnxruntime-node).
    */
   reference?: {
     /**
@@ -123,6 +123,16 @@ export interface ExperimentSpec {
      * Its optimiser (default: the base optimiser).
      */
     optimizer?: {};
+    /**
+     * A causal LM exported to ONNX (input_ids -> logits), relative to the experiment file; no AR run is trained then.
+     */
+    onnx?: string;
+    /**
+     * The ONNX model's tokenizer plugin (e.g. {"name": "gpt2"}); samples are re-encoded with it (default: the runs' tokenizer).
+     */
+    tokenizer?: {
+      name: string;
+    };
   };
   sampling?: {
     /**
