@@ -13,6 +13,7 @@ import { PURPOSE } from './corrupt.ts';
 import { dimsModule } from './dims.ts';
 import { mathModule } from './math.ts';
 import { program, wgslModule, type WgslProgram } from './module.ts';
+import { softmaxStatsWgsl } from './softmax.ts';
 
 /**
  * The end of both reverse-step kernels, from the weights w (stay, walk, reset, unmask) of position g:
@@ -182,20 +183,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   rS = rw[2u * sl];
   let rT = rw[2u * sl + 1u];
   // Softmax statistics in one pass (online per lane), then over the workgroup.
-  var m = -3.4028234663852886e38;
-  var e = 0.0;
-  for (var y = l; y < d.V; y = y + W) {
-    let x = logits[ib + y];
-    if (x > m) { e = e * exp(m - x) + 1.0; m = x; } else { e = e + exp(x - m); }
-  }
-  sb[l] = m;
-  workgroupBarrier();
-  mx = sb[0];
-  for (var k = 1u; k < W; k = k + 1u) { mx = max(mx, sb[k]); }
-  workgroupBarrier();
-  let el = select(0.0, e * exp(m - mx), e > 0.0);
-  sb[l] = el;
-  workgroupBarrier();
+${softmaxStatsWgsl()}
   iz = 1.0 / lane_sum(0u, 0u, W);
   workgroupBarrier();
   // Lane sums of b_s: h0 (the lane's share of p_hat) + sum_g R_g (the lane's share of pi_g).

@@ -7,6 +7,7 @@ import { categoricalModule, descentWgsl } from '../../compiler/wgsl/categorical.
 import { dimsModule } from '../../compiler/wgsl/dims.ts';
 import { mathModule, rngModule } from '../../compiler/wgsl/math.ts';
 import { program, wgslModule, type WgslProgram } from '../../compiler/wgsl/module.ts';
+import { softmaxStatsWgsl } from '../../compiler/wgsl/softmax.ts';
 
 /**
  * Philox purposes of the sampler's draws (the kernel's are 1-4, compiler/wgsl/corrupt.ts): the
@@ -64,19 +65,7 @@ fn main(${BUILTINS}) {
   let g = d.nb + row;
   let seq = g / d.R;${filter}
   ib = d.shift + row * d.V;
-  var m = -3.4028234663852886e38;
-  var e = 0.0;
-  for (var y = l; y < d.V; y = y + W) {
-    let x = logits[ib + y];
-    if (x > m) { e = e * exp(m - x) + 1.0; m = x; } else { e = e + exp(x - m); }
-  }
-  sb[l] = m;
-  workgroupBarrier();
-  mx = sb[0];
-  for (var k = 1u; k < W; k = k + 1u) { mx = max(mx, sb[k]); }
-  workgroupBarrier();
-  sb[l] = select(0.0, e * exp(m - mx), e > 0.0);
-  workgroupBarrier();
+${softmaxStatsWgsl()}
   if (l != 0u) { return; }
   let Z = lane_sum(0u, W);
   var st = stream_new(vec2<u32>(d.seed0, d.seed1), g - seq * d.R, seq, (${SAMPLE_PURPOSE.candidate}u << 24u) | (d.stream & 0xffffffu));
@@ -165,19 +154,7 @@ fn main(${BUILTINS}) {
   }
   if (workgroupUniformLoad(&go) == 0u) { return; }
   ib = d.shift + row * d.V;
-  var m = -3.4028234663852886e38;
-  var e = 0.0;
-  for (var y = l; y < d.V; y = y + W) {
-    let x = logits[ib + y];
-    if (x > m) { e = e * exp(m - x) + 1.0; m = x; } else { e = e + exp(x - m); }
-  }
-  sb[l] = m;
-  workgroupBarrier();
-  mx = sb[0];
-  for (var k = 1u; k < W; k = k + 1u) { mx = max(mx, sb[k]); }
-  workgroupBarrier();
-  sb[l] = select(0.0, e * exp(m - mx), e > 0.0);
-  workgroupBarrier();
+${softmaxStatsWgsl()}
   if (l != 0u) { return; }
   var st = stream_new(vec2<u32>(d.seed0, d.seed1), g - seq * d.R, seq, (${SAMPLE_PURPOSE.candidate}u << 24u) | (d.stream & 0xffffffu));
 ${descentWgsl(W, (a, b) => `lane_sum(${a}, ${b})`, (y) => `val(${y})`)}
