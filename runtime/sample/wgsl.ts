@@ -234,6 +234,28 @@ fn main(${BUILTINS}) {
 }
 
 /**
+ * WGSL: `const W`, the workgroup arrays and `wg_argmax(l, value, at)`, the workgroup's largest
+ * (value, index) over its lanes' candidates (ties: the smaller index), returned to every lane. Call it
+ * in uniform control flow (it has a barrier).
+ */
+function argmaxWgsl(W: number): string {
+  return /* wgsl */ `const W: u32 = ${W}u;
+var<workgroup> bs: array<f32, ${W}>;
+var<workgroup> bi: array<u32, ${W}>;
+struct Top { value: f32, at: u32 }
+fn wg_argmax(l: u32, value: f32, at: u32) -> Top {
+  bs[l] = value;
+  bi[l] = at;
+  workgroupBarrier();
+  var t = Top(value, at);
+  for (var j = 0u; j < W; j = j + 1u) {
+    if (bs[j] > t.value || (bs[j] == t.value && bi[j] < t.at)) { t = Top(bs[j], bi[j]); }
+  }
+  return t;
+}`;
+}
+
+/**
  * GIDD's correction pass (von Rütte et al. 2025), one workgroup per sequence not yet done: the free
  * visible position whose candidate differs from its token with the largest p_hat(candidate) (ties:
  * the smaller position) takes it; a sequence with no such position is a fixed point and is marked
@@ -249,9 +271,7 @@ export function correctProgram(W: number): WgslProgram {
 @group(0) @binding(5) var<storage, read_write> done: array<u32>;
 @group(0) @binding(6) var<storage, read_write> xout: array<u32>;
 
-const W: u32 = ${W}u;
-var<workgroup> bs: array<f32, ${W}>;
-var<workgroup> bi: array<u32, ${W}>;
+${argmaxWgsl(W)}
 
 @compute @workgroup_size(${W})
 fn main(${BUILTINS}) {
@@ -265,12 +285,9 @@ fn main(${BUILTINS}) {
     let v = xin[p];
     if (v < d.V && clampv[p] == ${FREE}u && cand[p] != v && conf[p] > best) { best = conf[p]; at = i; }
   }
-  bs[l] = best;
-  bi[l] = at;
-  workgroupBarrier();
-  for (var j = 0u; j < W; j = j + 1u) {
-    if (bs[j] > best || (bs[j] == best && bi[j] < at)) { best = bs[j]; at = bi[j]; }
-  }
+  let top = wg_argmax(l, best, at);
+  best = top.value;
+  at = top.at;
   let finished = done[b] != 0u;
   let fix = !finished && best > 0.0;
   for (var i = l; i < d.R; i = i + W) {
@@ -296,9 +313,7 @@ export function modeProgram(W: number): WgslProgram {
 @group(0) @binding(2) var<storage, read> xt: array<u32>;
 @group(0) @binding(3) var<storage, read_write> xs: array<u32>;
 
-const W: u32 = ${W}u;
-var<workgroup> bs: array<f32, ${W}>;
-var<workgroup> bi: array<u32, ${W}>;
+${argmaxWgsl(W)}
 
 @compute @workgroup_size(${W})
 fn main(${BUILTINS}) {
@@ -315,14 +330,8 @@ fn main(${BUILTINS}) {
     if (y == z) { p = p + w.x; }
     if (p > best) { best = p; at = y; }
   }
-  bs[l] = best;
-  bi[l] = at;
-  workgroupBarrier();
-  if (l != 0u) { return; }
-  for (var j = 0u; j < W; j = j + 1u) {
-    if (bs[j] > best || (bs[j] == best && bi[j] < at)) { best = bs[j]; at = bi[j]; }
-  }
-  xs[g] = at;
+  let top = wg_argmax(l, best, at);
+  if (l == 0u) { xs[g] = top.at; }
 }
 `;
   return program('sample_mode', [W], dimsModule, wgslModule('sample_mode_main', code));
