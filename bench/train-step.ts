@@ -9,13 +9,24 @@
 // speed a whole step keeps. Where the adapter has timestamp queries, a few profiled steps split
 // GPU time into matmul passes and the rest (all passes are timed then, so those steps are slower).
 //
+// With `--peer torch`, the same step of the same model (bench/peers/torch_dit.py: same layers,
+// shapes, initialisation, loss, clipping and AdamW) runs in PyTorch on the same shapes in the same
+// run (CPU, or CUDA with `--torch-device cuda`, strict fp32), and the bench prints both tokens/s,
+// their ratio and both peak memories (dlmk: GPU buffers held for the step: parameters, gradients,
+// AdamW state, pooled temporaries and inputs; PyTorch: peak RSS on CPU, max_memory_allocated on CUDA).
+// Without an importable torch it says how to get it and prints dlmk's figures alone.
+//
 // Usage: npx tsx bench/train-step.ts [--sizes tiny,small] [--L 128] [--V 256] [--B tiny=32,small=8]
 //                                    [--steps 5] [--warmup 3] [--profile-steps 2]
+//                                    [--peer torch [--python python3] [--torch-device cpu|cuda] [--threads N]]
 // On a GPU machine without the npm toolchain: bundle it here with
 //   node_modules/.bin/esbuild bench/train-step.ts --bundle --platform=node --format=esm --external:webgpu --outfile=train-step.mjs
 // and run `node train-step.mjs` there next to node_modules/webgpu (its dist/linux-x64/dawn.node and a
 // Vulkan loader; on NVIDIA set VK_DRIVER_FILES to the driver's nvidia_icd.json if Dawn finds no adapter).
 // Batch sizes default to tiny 64 / small 64 on hardware adapters, 32 / 4 on software ones.
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { getGpu, profileEntries, Recorder, resetProfile, type Gpu } from '../runtime/gpu/index.ts';
 import { AdamWOptimizer, type Tensor } from '../runtime/nn/index.ts';
 import { encodeMatmul, prepareMatmul } from '../runtime/nn/matmul/index.ts';
@@ -32,6 +43,41 @@ const V = Number(arg('V', '256'));
 const steps = Number(arg('steps', '5'));
 const warmup = Number(arg('warmup', '3'));
 const profileSteps = Number(arg('profile-steps', '2'));
+const peerName = arg('peer', '');
+// Debian's python3-torch lives under /usr/bin/python3, which another python3 on PATH (pyenv) may hide.
+let python = arg('python', '');
+const torchDevice = arg('torch-device', 'cpu');
+const threads = Number(arg('threads', String(availableParallelism())));
+let peerOff = false;
+if (peerName && peerName !== 'torch') throw new Error(`--peer: the only peer is 'torch', got '${peerName}'`);
+
+/** Whether `python` imports torch; the reason when not. */
+function torchAvailable(): { ok: true; version: string } | { ok: false; why: string } {
+  const tried: string[] = [];
+  for (const py of python ? [python] : ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.error) tried.push(`${py} did not start`);
+    else if (r.status !== 0) tried.push(`${py} cannot import torch`);
+    else {
+      python = py;
+      return { ok: true, version: r.stdout.trim() };
+    }
+  }
+  return { ok: false, why: tried.join(', ') };
+}
+
+interface PeerResult { params: number; ms_per_step: number; tokens_per_s: number; peak_mib: number; peak_kind: string; loss: number; torch: string; blas: string; threads: number }
+
+/** The PyTorch step of the same model and shapes (bench/peers/torch_dit.py). */
+function runPeer(cfg: DitConfig, B: number): PeerResult {
+  const script = fileURLToPath(new URL('./peers/torch_dit.py', import.meta.url));
+  const args = [script, '--hidden', cfg.hidden, '--layers', cfg.layers, '--heads', cfg.heads, '--cond', cfg.condDim, '--freq', cfg.freqDim,
+    '--vocab', V, '--seq', L, '--batch', B, '--dropout', cfg.dropout, '--steps', steps, '--warmup', warmup, '--threads', threads,
+    '--device', torchDevice, '--json'].map(String);
+  const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`the torch peer failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as PeerResult;
+}
 
 function batchSizes(gpu: Gpu): Record<string, number> {
   // Software adapters run about 1e10 FLOP/s: keep a step of `small` to seconds there.
@@ -153,6 +199,24 @@ async function benchSize(gpu: Gpu, size: ModelSize, B: number): Promise<void> {
   } else if (profileSteps > 0) {
     console.log(`${''.padEnd(6)} (no timestamp queries on this adapter: no matmul share)`);
   }
+  // GPU memory the step holds: the registry (parameters and gradients), AdamW's moments and
+  // statistics, the recorder's pooled temporaries (the pool keeps its peak) and the input batches.
+  const held = model.registry.params.buffer.size + model.registry.grads.buffer.size +
+    [opt.m, opt.v, opt.stats].reduce((a, t) => a + t.buffer.size, 0) + rec.pool.stats().allocatedBytes +
+    batches.reduce((a, b) => a + b.ids.buffer.size + b.targets.buffer.size, 0);
+  const mib = held / 2 ** 20;
+  if (peerName === 'torch' && !peerOff) {
+    const p = runPeer(cfg, B);
+    const ratio = (N / ms) * 1000 / p.tokens_per_s;
+    console.log(
+      `${''.padEnd(6)} torch ${p.torch} ${torchDevice} (${p.blas}, ${p.threads} threads): params ${(p.params / 1e6).toFixed(3)}M  ` +
+        `${p.ms_per_step.toFixed(1)} ms/step  ${p.tokens_per_s.toFixed(0)} tokens/s  loss ${p.loss.toFixed(3)}`,
+    );
+    console.log(`${''.padEnd(6)} dlmk/torch tokens/s ${ratio.toFixed(2)}x   memory: dlmk ${mib.toFixed(0)} MiB GPU buffers, torch ${p.peak_mib.toFixed(0)} MiB (${p.peak_kind})`);
+    if (p.params !== model.parameterCount) console.log(`${''.padEnd(6)} WARNING: parameter counts differ (dlmk ${model.parameterCount}, torch ${p.params}): not the same model`);
+  } else {
+    console.log(`${''.padEnd(6)} memory: ${mib.toFixed(0)} MiB of GPU buffers held for the step`);
+  }
   for (const b of batches) {
     b.ids.buffer.destroy();
     b.targets.buffer.destroy();
@@ -165,6 +229,14 @@ async function main(): Promise<void> {
   const gpu = await getGpu();
   console.log(`adapter: ${gpu.description}${gpu.isSoftware ? ' (software)' : ''}`);
   const bs = batchSizes(gpu);
+  if (peerName === 'torch') {
+    const t = torchAvailable();
+    if (!t.ok) {
+      console.log(`--peer torch: ${t.why}; dlmk's figures alone. On Debian: apt-get install python3-torch libopenblas0-openmp ` +
+        `(the peer puts OpenBLAS's OpenMP build first itself), or point --python at a Python with torch.`);
+      peerOff = true;
+    } else console.log(`peer: PyTorch ${t.version} (${python}, ${torchDevice}), same model and step, same run`);
+  }
   for (const s of sizes) await benchSize(gpu, s, bs[s] ?? 8);
 }
 
