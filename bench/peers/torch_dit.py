@@ -47,6 +47,9 @@ def parse():
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--tf32", action="store_true", help="cuda: allow TF32 (default: strict fp32, as dlmk)")
     p.add_argument("--blas", choices=["openmp", "system"], default="openmp")
+    p.add_argument("--malloc", choices=["retain", "default"], default="retain",
+                   help="retain: glibc keeps freed memory mapped (mallopt M_MMAP_MAX 0, M_TRIM_THRESHOLD -1), "
+                        "so a step's large tensors are not unmapped and faulted in again every step")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p.parse_args()
 
@@ -58,6 +61,12 @@ if ARGS.device == "cpu" and ARGS.blas == "openmp" and os.path.exists(os.path.joi
     if OMP_BLAS not in paths:  # the dynamic loader reads LD_LIBRARY_PATH only at start-up
         env = dict(os.environ, LD_LIBRARY_PATH=":".join([OMP_BLAS] + [x for x in paths if x]))
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
+if ARGS.malloc == "retain":
+    import ctypes
+    libc = ctypes.CDLL("libc.so.6")
+    M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
+    libc.mallopt(M_MMAP_MAX, 0)
+    libc.mallopt(M_TRIM_THRESHOLD, -1)
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(ARGS.threads)
 
@@ -201,7 +210,7 @@ def main():
         "torch": torch.__version__, "device": a.device, "threads": a.threads,
         "blas": os.environ.get("LD_LIBRARY_PATH", "").split(":")[0] == OMP_BLAS and "openblas-openmp" or "system",
         "params": params, "B": B, "L": L, "V": V, "ms_per_step": ms, "tokens_per_s": B * L / (ms / 1000),
-        "peak_mib": peak, "peak_kind": peak_kind, "loss": last,
+        "peak_mib": peak, "peak_kind": peak_kind, "loss": last, "malloc": a.malloc,
     }
     if a.json:
         print(json.dumps(out))
