@@ -22,7 +22,7 @@ export async function arNlls(model: TransformerModel, samples: readonly ArrayLik
   const nll: Float64Array[] = [];
   const weight: Float64Array[] = [];
   const L = Math.max(...samples.map((s) => s.length));
-  const B = Math.max(1, Math.min(o.batch ?? 16, samples.length));
+  const B = Math.max(1, Math.min(o.batch ?? 16, samples.length, model.maxSequences(L)));
   const N = B * L;
   const ids = allocTensor(rec.pool, [N], 'u32', 'scored ids');
   const tg = allocTensor(rec.pool, [N], 'u32', 'scored targets');

@@ -98,7 +98,12 @@ export async function sample(run: string | LoadedRun, o: SampleOptions): Promise
   if (!(Number.isInteger(L) && L >= 1 && L <= MAX_SAMPLE_LENGTH)) throw new SampleError(`the length must be a whole number in 1..${MAX_SAMPLE_LENGTH}, not ${L}`, 'length');
   const seed = o.seed ?? 0;
   const clamp = clampOf(r.data.tokenizer, L, o);
-  const per = Math.min(o.n, o.batch ?? 64);
+  // At most 64 sequences per batch by default, and never more than one model call takes on this
+  // adapter (its logits must fit a storage binding), so the default may differ between adapters.
+  const fit = r.model.maxSequences(L);
+  if (fit < 1) throw new SampleError(`length ${L} is too long for one sequence's logits on this adapter (storage-binding limit ${(r.gpu.limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB)`, 'length');
+  if (o.batch !== undefined && o.batch > fit) throw new SampleError(`batch ${o.batch} is over what one model call takes on this adapter at length ${L} (its logits must fit a storage binding): at most ${fit}`, 'batch');
+  const per = Math.min(o.n, o.batch ?? Math.min(64, fit));
   const batches = Math.ceil(o.n / per);
   const samples: GeneratedSample[] = [];
   const trace: number[][][] = [];

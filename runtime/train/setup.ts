@@ -7,7 +7,7 @@ import type { CheckpointKernel, CheckpointTokenizer, DitConfig, ModelConfig } fr
 import { getGpu, Recorder, type Gpu } from '../gpu/index.ts';
 import type { KernelRuntime, EmbeddingMatrix } from '../kernel/index.ts';
 import { AdamWOptimizer, EmaWeights } from '../nn/index.ts';
-import { arConfig, ditConfig, TransformerModel } from '../nn/models/index.ts';
+import { arConfig, ditConfig, maxSequencesPerCall, TransformerModel } from '../nn/models/index.ts';
 import { maskOnly } from '../denoiser/index.ts';
 import { registry as globalRegistry, type PluginContext, type Registry } from '../plugins/registry.ts';
 import { Batcher, createCorpus, createTokenizer, tokenizeCorpus, type Corpus, type Tokenizer, type TokenFile } from '../data/index.ts';
@@ -176,6 +176,15 @@ export async function setupRun(spec: RunSpec, baseDir: string, o: SetupOptions):
       `one step at batchSize ${B} and length ${L} needs about ${(need / 2 ** 30).toFixed(1)} GiB of activations with this model ` +
         `(hidden ${cfg.hidden}, ${cfg.layers} layers, V ${cfg.vocabSize}), more than the ${(room / 2 ** 30).toFixed(1)} GiB available: ` +
         'lower batchSize (and raise optimizer.accumulate to keep the batch), or data.length, or the model size',
+    );
+  }
+  const maxB = maxSequencesPerCall(gpu.limits, cfg, L);
+  if (B > maxB) {
+    const K = spec.optimizer!.accumulate!;
+    const fit = maxB >= 1 ? `batchSize ${maxB} with optimizer.accumulate ${Math.ceil((B * K) / maxB)} keeps about ${B * K} sequences per optimiser step` : `no batch fits at this length: lower data.length`;
+    throw new TrainError(
+      `batchSize ${B} at length ${L} makes [${B * L}, ${cfg.vocabSize}] logits per micro-batch (${((4 * B * L * cfg.vocabSize) / 2 ** 20).toFixed(0)} MiB), ` +
+        `over this adapter's storage-binding limit of ${(gpu.limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB: ${fit}`,
     );
   }
   const model = new TransformerModel(gpu, cfg, { seed: spec.seed! });

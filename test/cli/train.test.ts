@@ -99,6 +99,26 @@ test('a batch that cannot fit says which size to lower', () => {
   assert.match(r.stderr, /lower batchSize/);
 });
 
+test("a batch whose logits exceed the adapter's storage binding: the batchSize and accumulate that fit", async () => {
+  const { getGpu } = await import('../../runtime/gpu/index.ts');
+  const limit = (await getGpu()).limits.maxStorageBufferBindingSize;
+  const L = 32;
+  // The toy corpus has a few dozen word types (at least 40 ids with <unk> and the separator).
+  const B = Math.ceil((limit + 1) / (4 * L * 40));
+  const s = spec({ batchSize: B });
+  const r = dlmk(['train', write('wide.json', s), '--out', join(root, 'out-wide')]);
+  assert.is(r.status, 1, r.stderr);
+  const w = new RegExp(`batchSize ${B} at length ${L} makes \\[${B * L}, (\\d+)\\] logits per micro-batch`).exec(r.stderr);
+  assert.ok(w, r.stderr);
+  const V = Number(w![1]);
+  assert.ok(V >= 40 && 4 * B * L * V > limit);
+  const m = /batchSize (\d+) with optimizer\.accumulate (\d+) keeps about (\d+) sequences/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  assert.ok(4 * Number(m![1]) * L * V <= limit, 'the suggested batch fits');
+  assert.ok(Number(m![1]) * Number(m![2]) >= B, 'and keeps the batch');
+  assert.not.ok(existsSync(join(root, 'out-wide', 'checkpoints')), 'nothing written');
+});
+
 test('an occupied output folder is refused, nothing overwritten', () => {
   const out = join(root, 'occupied');
   mkdirSync(out, { recursive: true });

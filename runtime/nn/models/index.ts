@@ -4,7 +4,7 @@ export { MODEL_SIZES, ditConfig, arConfig, checkModelConfig, inputVocab, type Mo
 export { modelTensors, registryShape, paramCount, type TensorSpec, type TensorKind } from './params.ts';
 export { toCheckpointTensors, fromCheckpointTensors } from './layout.ts';
 export { timeEmbedding } from './time.ts';
-export { TransformerModel, dropoutStream, type ModelInputs, type ForwardPass } from './transformer.ts';
+export { TransformerModel, dropoutStream, maxSequencesPerCall, type ModelInputs, type ForwardPass } from './transformer.ts';
 export { createDit } from './dit.ts';
 export { createAr, nextTokenTargets, nextTokenLoss, NO_TARGET } from './ar.ts';
 export { crossEntropyLoss, recordTrainStep, trainStep, type LossFn, type LossRecord, type StepState, type StepResult } from './train-step.ts';

@@ -41,6 +41,16 @@ export interface ModelInputs {
   readonly keyMask?: Tensor;
 }
 
+/**
+ * The most sequences of length L one forward (or backward) pass takes on a device: every per-token
+ * tensor (the [B L, V] logits, the [B L, 4d] MLP activations, the [B L, 3d] qkv) must fit one
+ * storage binding (128 MiB on lavapipe; larger on most GPUs). Callers split bigger batches.
+ */
+export function maxSequencesPerCall(limits: { maxStorageBufferBindingSize: number }, cfg: ModelConfig, L: number): number {
+  const width = Math.max(cfg.vocabSize, cfg.mlpRatio * cfg.hidden, 3 * cfg.hidden);
+  return Math.floor(limits.maxStorageBufferBindingSize / (4 * L * width));
+}
+
 /** The dropout stream of site `site` (0 attention, 1 MLP) of block `layer` (as reference/nn/models). */
 export function dropoutStream(layer: number, site: 0 | 1): number {
   return 2 * layer + site;
@@ -176,6 +186,7 @@ export class TransformerModel {
   private dims(inp: ModelInputs) {
     const { B, L } = inp;
     if (!Number.isInteger(B) || B < 1 || !Number.isInteger(L) || L < 1) throw new NnError('model', 'inputs', `B and L must be positive integers, got ${B}, ${L}`);
+    this.checkBatch(B, L);
     const d = this.cfg.hidden;
     const H = this.cfg.heads;
     return { B, L, N: B * L, d, H, dh: d / H, F: this.cfg.mlpRatio * d, V: this.cfg.vocabSize };
@@ -406,8 +417,26 @@ export class TransformerModel {
     }
   }
 
+  /** The most sequences of length L per forward pass on this device (maxSequencesPerCall). */
+  maxSequences(L: number): number {
+    return maxSequencesPerCall(this.gpu.limits, this.cfg, L);
+  }
+
+  private checkBatch(B: number, L: number): void {
+    const max = this.maxSequences(L);
+    if (B > max) {
+      const mib = (x: number) => (x / 2 ** 20).toFixed(0);
+      throw new NnError(
+        'model', 'inputs',
+        `${B} sequences of length ${L} make [${B * L}, ${this.cfg.vocabSize}] logits (${mib(4 * B * L * this.cfg.vocabSize)} MiB), over this adapter's ` +
+          `storage-binding limit of ${mib(this.gpu.limits.maxStorageBufferBindingSize)} MiB: at most ${max} sequences of length ${L} per model call`,
+      );
+    }
+  }
+
   /** Compiles every pipeline of a step at (B, L) ahead of time (and lets the matmul layer tune its shapes). */
   async prepare(rec: Recorder, B: number, L: number): Promise<void> {
+    this.checkBatch(B, L);
     const N = B * L;
     for (const lay of this.blocks) {
       for (const l of [lay.qkv, lay.out, lay.mlp0, lay.mlp2]) await l.prepare(rec, N);

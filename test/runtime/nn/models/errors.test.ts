@@ -54,3 +54,21 @@ test('forward refuses wrong ids, a missing time, and a config of the other kind'
 });
 
 test.run();
+
+test("a batch whose logits exceed the adapter's storage binding is refused before anything is recorded", async () => {
+  const gpu = await getGpu();
+  const model = createDit(gpu, { size: 'tiny', vocabSize: 30522 }, { seed: 1 });
+  const L = 128;
+  const max = model.maxSequences(L);
+  assert.is(max, Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * L * 30522)));
+  const rec = new Recorder(gpu);
+  let err: unknown;
+  try {
+    await model.prepare(rec, max + 1, L);
+  } catch (e) {
+    err = e;
+  }
+  assert.instance(err, NnError, String(err));
+  assert.match((err as Error).message, new RegExp(`${max + 1} sequences of length ${L} make \\[${(max + 1) * L}, 30522\\] logits .* at most ${max} sequences of length ${L} per model call`));
+  model.destroy();
+});
