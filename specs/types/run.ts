@@ -37,7 +37,7 @@ export type CorpusPlugin1 =
        */
       field?: string;
       /**
-       * In a folder, the file name endings read (case-insensitive).
+       * In a folder, the file name endings read (case-insensitive); a path to a file reads that file whatever its name.
        *
        * @minItems 1
        */
@@ -128,7 +128,7 @@ export type CorpusPlugin1 =
        */
       column?: string;
       /**
-       * In a folder, the file name endings read (case-insensitive).
+       * In a folder, the file name endings read (case-insensitive); a path to a file reads that file whatever its name.
        *
        * @minItems 1
        */

@@ -38,6 +38,17 @@ export const PATH_SCHEMA = {
   ],
 } as const;
 
+/** The `extensions` option of a corpus read from files: the name endings read in a folder. */
+export function extensionsSchema<const D extends readonly string[]>(defaults: D) {
+  return {
+    type: 'array',
+    items: { type: 'string', minLength: 1 },
+    minItems: 1,
+    default: defaults,
+    description: 'In a folder, the file name endings read (case-insensitive); a path to a file reads that file whatever its name.',
+  } as const;
+}
+
 export const FRACTION_SCHEMAS = {
   validation: {
     type: 'number',

@@ -2,7 +2,7 @@
 // are skipped; anything else that is not an object with a string field is an error at file:line.
 import { DataError } from '../errors.ts';
 import { FileCorpus } from './file-corpus.ts';
-import { FRACTION_SCHEMAS, PATH_SCHEMA, readLines } from './files.ts';
+import { extensionsSchema, FRACTION_SCHEMAS, PATH_SCHEMA, readLines } from './files.ts';
 import type { FromSchema } from '../schema.ts';
 
 export const JSONL_OPTIONS = {
@@ -10,13 +10,7 @@ export const JSONL_OPTIONS = {
   properties: {
     path: PATH_SCHEMA,
     field: { type: 'string', minLength: 1, default: 'text', description: 'The field of each object that holds the document text (a string).' },
-    extensions: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      minItems: 1,
-      default: ['.jsonl', '.ndjson'],
-      description: 'In a folder, the file name endings read (case-insensitive).',
-    },
+    extensions: extensionsSchema(['.jsonl', '.ndjson']),
     ...FRACTION_SCHEMAS,
   },
   required: ['path'],

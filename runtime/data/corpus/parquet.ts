@@ -3,7 +3,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { DataError, fsReason } from '../errors.ts';
 import { FileCorpus } from './file-corpus.ts';
-import { FRACTION_SCHEMAS, PATH_SCHEMA } from './files.ts';
+import { extensionsSchema, FRACTION_SCHEMAS, PATH_SCHEMA } from './files.ts';
 import type { FromSchema } from '../schema.ts';
 
 /** Most rows one row group may have (the group is read whole). */
@@ -14,13 +14,7 @@ export const PARQUET_OPTIONS = {
   properties: {
     path: PATH_SCHEMA,
     column: { type: 'string', minLength: 1, default: 'text', description: 'The top-level column that holds the document text (strings).' },
-    extensions: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      minItems: 1,
-      default: ['.parquet'],
-      description: 'In a folder, the file name endings read (case-insensitive).',
-    },
+    extensions: extensionsSchema(['.parquet']),
     ...FRACTION_SCHEMAS,
   },
   required: ['path'],

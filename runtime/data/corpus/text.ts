@@ -1,20 +1,14 @@
 // The `text` corpus: a text file or a folder of them; a file is one document, or each
 // blank-line-separated paragraph is one (the default).
 import { FileCorpus } from './file-corpus.ts';
-import { FRACTION_SCHEMAS, PATH_SCHEMA, readTextFile } from './files.ts';
+import { extensionsSchema, FRACTION_SCHEMAS, PATH_SCHEMA, readTextFile } from './files.ts';
 import type { FromSchema } from '../schema.ts';
 
 export const TEXT_OPTIONS = {
   type: 'object',
   properties: {
     path: PATH_SCHEMA,
-    extensions: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      minItems: 1,
-      default: ['.txt'],
-      description: 'In a folder, the file name endings read (case-insensitive); a path to a file reads that file whatever its name.',
-    },
+    extensions: extensionsSchema(['.txt']),
     documents: {
       enum: ['paragraph', 'file'],
       default: 'paragraph',
