@@ -11,19 +11,9 @@ import { join, relative } from 'node:path';
 import { getGpu } from '../../../../runtime/gpu/index.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../../../runtime/io/index.ts';
 import { checkpointEmbeddings, checkpointPlugin, type EmbeddingSource } from '../../../../runtime/data/embed/index.ts';
-import { EmbeddingsError } from '../../../../runtime/data/embeddings.ts';
 import { createAr, createDit, saveModelCheckpoint } from '../../../../runtime/nn/models/index.ts';
+import { rejectsWith } from './errors.ts';
 
-async function rejects(f: () => Promise<unknown>, text: string) {
-  try {
-    await f();
-  } catch (err) {
-    assert.instance(err, EmbeddingsError);
-    assert.ok((err as Error).message.includes(text), `message "${(err as Error).message}" lacks "${text}"`);
-    return;
-  }
-  assert.unreachable(`expected an error mentioning "${text}"`);
-}
 
 const V = 12;
 const root = mkdtempSync(join(tmpdir(), 'dlmk-embed-ckpt-'));
@@ -49,19 +39,19 @@ test('a DiT checkpoint: rows 0 .. V - 1 of vocab_embed.embedding, the [MASK] row
   assert.equal(Array.from(p.data), Array.from(m.data));
   assert.ok(lines[0]!.startsWith('checkpoint: vocab_embed.embedding of '));
 
-  await rejects(() => checkpointEmbeddings(dir, { V: 50257 }), "manifest.json: the checkpoint's model has vocabSize 12, the run's vocabulary has 50257 tokens (use a checkpoint trained with this tokenizer)");
-  await rejects(() => checkpointEmbeddings(dir, { ema: true }), 'manifest.json: the checkpoint has no ema file (it was saved without an EMA); drop `ema`');
+  await rejectsWith(() => checkpointEmbeddings(dir, { V: 50257 }), "manifest.json: the checkpoint's model has vocabSize 12, the run's vocabulary has 50257 tokens (use a checkpoint trained with this tokenizer)");
+  await rejectsWith(() => checkpointEmbeddings(dir, { ema: true }), 'manifest.json: the checkpoint has no ema file (it was saved without an EMA); drop `ema`');
 
   // One flipped byte, then a truncated file: refused by the manifest's hash and size.
   const path = join(dir, 'model.safetensors');
   const bytes = readFileSync(path);
   bytes[bytes.length - 3]! ^= 0x20;
   writeFileSync(path, bytes);
-  await rejects(() => checkpointEmbeddings(dir), `${path}: sha256 mismatch: `);
+  await rejectsWith(() => checkpointEmbeddings(dir), `${path}: sha256 mismatch: `);
   writeFileSync(path, bytes.subarray(0, 64));
-  await rejects(() => checkpointEmbeddings(dir), `${path}: size mismatch: 64 bytes, the manifest says ${bytes.length} (truncated or replaced)`);
+  await rejectsWith(() => checkpointEmbeddings(dir), `${path}: size mismatch: 64 bytes, the manifest says ${bytes.length} (truncated or replaced)`);
   rmSync(path);
-  await rejects(() => checkpointEmbeddings(dir), `${path}: cannot be read (ENOENT)`);
+  await rejectsWith(() => checkpointEmbeddings(dir), `${path}: cannot be read (ENOENT)`);
 });
 
 test('an AR checkpoint has no [MASK] row; a folder without a manifest or with a bad one is refused', async () => {
@@ -74,10 +64,10 @@ test('an AR checkpoint has no [MASK] row; a folder without a manifest or with a 
   const table = decodeSafetensors(readFileSync(join(dir, 'model.safetensors')), 'model.safetensors').tensor('vocab_embed.embedding');
   assert.equal(Array.from(m.data), Array.from(table));
 
-  await rejects(() => checkpointEmbeddings(join(root, 'nothing')), `${join(root, 'nothing', 'manifest.json')}: cannot be read in ${join(root, 'nothing')}: ENOENT`);
+  await rejectsWith(() => checkpointEmbeddings(join(root, 'nothing')), `${join(root, 'nothing', 'manifest.json')}: cannot be read in ${join(root, 'nothing')}: ENOENT`);
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, format: 'x' }));
-  await rejects(() => checkpointEmbeddings(dir), 'manifest.json: does not match specs/checkpoint.schema.json: ');
+  await rejectsWith(() => checkpointEmbeddings(dir), 'manifest.json: does not match specs/checkpoint.schema.json: ');
 });
 
 test('a weights file that matches its manifest but not the model: no embedding, a wrong shape, a non-finite value, a bad header', async () => {
@@ -94,15 +84,15 @@ test('a weights file that matches its manifest but not the model: no embedding, 
   };
   const emb = new Float32Array((V + 1) * 32).fill(0.25);
   plant(encodeSafetensors([{ name: 'other', shape: [V + 1, 32], data: emb }]));
-  await rejects(() => checkpointEmbeddings(dir), `${path}: no tensor 'vocab_embed.embedding' (is this a dlmk model checkpoint?)`);
+  await rejectsWith(() => checkpointEmbeddings(dir), `${path}: no tensor 'vocab_embed.embedding' (is this a dlmk model checkpoint?)`);
   plant(encodeSafetensors([{ name: 'vocab_embed.embedding', shape: [V, 32], data: emb.subarray(0, V * 32) }]));
-  await rejects(() => checkpointEmbeddings(dir), `${path}: tensor 'vocab_embed.embedding' has shape [12, 32], the manifest's model needs [13, 32]`);
+  await rejectsWith(() => checkpointEmbeddings(dir), `${path}: tensor 'vocab_embed.embedding' has shape [12, 32], the manifest's model needs [13, 32]`);
   const bad = emb.slice();
   bad[3 * 32 + 5] = Infinity;
   plant(encodeSafetensors([{ name: 'vocab_embed.embedding', shape: [V + 1, 32], data: bad }]));
-  await rejects(() => checkpointEmbeddings(dir), `${path}: tensor 'vocab_embed.embedding': row 3 holds a non-finite value`);
+  await rejectsWith(() => checkpointEmbeddings(dir), `${path}: tensor 'vocab_embed.embedding': row 3 holds a non-finite value`);
   plant(new Uint8Array(16));
-  await rejects(() => checkpointEmbeddings(dir), `${path}: bad header length 0: too short for a JSON object`);
+  await rejectsWith(() => checkpointEmbeddings(dir), `${path}: bad header length 0: too short for a JSON object`);
   plant(encodeSafetensors([{ name: 'vocab_embed.embedding', shape: [V + 1, 32], data: emb }]));
   assert.ok((await checkpointEmbeddings(dir)).data.every((x) => x === 0.25));
 });

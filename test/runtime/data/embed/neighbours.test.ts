@@ -8,30 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildKnnGraph } from '../../../../reference/graph/index.ts';
 import { encodeNpy, nearestTokens, writeEmbeddings } from '../../../../runtime/data/embed/index.ts';
-import { EmbeddingsError, loadEmbeddings } from '../../../../runtime/data/embeddings.ts';
+import { loadEmbeddings } from '../../../../runtime/data/embeddings.ts';
 import { mulberry32 } from '../../../../runtime/data/random.ts';
+import { rejectsWith, throwsWith } from './errors.ts';
 
-function throwsWith(f: () => unknown, text: string) {
-  try {
-    f();
-  } catch (err) {
-    assert.instance(err, EmbeddingsError);
-    assert.ok((err as Error).message.includes(text), `message "${(err as Error).message}" lacks "${text}"`);
-    return;
-  }
-  assert.unreachable(`expected an error mentioning "${text}"`);
-}
 
-async function rejectsWith(f: () => Promise<unknown>, text: string) {
-  try {
-    await f();
-  } catch (err) {
-    assert.instance(err, EmbeddingsError);
-    assert.ok((err as Error).message.includes(text), `message "${(err as Error).message}" lacks "${text}"`);
-    return;
-  }
-  assert.unreachable(`expected an error mentioning "${text}"`);
-}
 
 /** Every row of nearestTokens against the graph's row: same columns, same weights (===). */
 function sameAsGraph(data: Float32Array | Float64Array, V: number, d: number, k: number, bandwidth: number) {

@@ -4,18 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkCorpus, distanceWeights, ppmiMatrix, type PpmiMatrix, type PpmiOptions } from '../../../../runtime/data/embed/ppmi.ts';
-import { EmbeddingsError } from '../../../../runtime/data/embeddings.ts';
+import { throwsWith } from './errors.ts';
 
-function throwsWith(f: () => unknown, text: string) {
-  try {
-    f();
-  } catch (err) {
-    assert.instance(err, EmbeddingsError);
-    assert.ok((err as Error).message.includes(text), `message "${(err as Error).message}" lacks "${text}"`);
-    return;
-  }
-  assert.unreachable(`expected an error mentioning "${text}"`);
-}
 
 function corpus(docs: number[][]): { tokens: Uint32Array; docOffsets: Uint32Array } {
   const tokens = Uint32Array.from(docs.flat());
