@@ -77,17 +77,48 @@ export interface WordVocabulary {
   /** Tokens in the train split, and how many were <unk> under this vocabulary. */
   total: number;
   unknown: number;
+  /**
+   * Present when the counting table was pruned (more than MAX_DISTINCT_WORDS distinct tokens): the
+   * largest count dropped; counts are lower bounds short by at most this much.
+   */
+  pruneFloor?: number;
+}
+
+/**
+ * Most distinct tokens the counting table holds (about 0.5-1 GiB of strings and counts). A larger
+ * table is pruned: the tokens seen fewest times are dropped until it is half full, and counting
+ * goes on; a dropped token seen again starts from 0, so counts are then lower bounds, short by at
+ * most `pruneFloor` (the largest count dropped), and only tokens that rare can be mis-ranked.
+ */
+export const MAX_DISTINCT_WORDS = 4_000_000;
+
+/** Drops the rarest entries until at most `keep` remain; returns the largest count dropped. */
+function prune(counts: Map<string, number>, keep: number): number {
+  const hist = new Map<number, number>();
+  for (const c of counts.values()) hist.set(c, (hist.get(c) ?? 0) + 1);
+  let floor = 0;
+  let left = counts.size;
+  for (const c of [...hist.keys()].sort((a, b) => a - b)) {
+    if (left <= keep) break;
+    left -= hist.get(c)!;
+    floor = c;
+  }
+  for (const [w, c] of counts) if (c <= floor) counts.delete(w);
+  return floor;
 }
 
 /** Counts the train split and keeps the most frequent tokens. */
-export async function buildWordVocabulary(corpus: Corpus, opts: WordsOptions): Promise<WordVocabulary> {
+export async function buildWordVocabulary(corpus: Corpus, opts: WordsOptions, o: { maxDistinct?: number } = {}): Promise<WordVocabulary> {
+  const maxDistinct = Math.max(2 * opts.size, o.maxDistinct ?? MAX_DISTINCT_WORDS);
   const counts = new Map<string, number>();
   let total = 0;
+  let pruneFloor = 0;
   for await (const doc of corpus.documents('train')) {
     for (const w of splitWords(doc, opts.lowercase)) {
       counts.set(w, (counts.get(w) ?? 0) + 1);
       total++;
     }
+    if (counts.size > maxDistinct) pruneFloor = Math.max(pruneFloor, prune(counts, maxDistinct >> 1));
   }
   if (counts.size === 0) throw new DataError(`words tokenizer: the ${corpus.name} corpus's train split has no words to build a vocabulary from`);
   const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, opts.size - WORD_SPECIALS.length);
@@ -100,6 +131,7 @@ export async function buildWordVocabulary(corpus: Corpus, opts: WordsOptions): P
     counts: [0, 0, 0, ...ranked.map(([, c]) => c)],
     total,
     unknown: total - kept,
+    ...(pruneFloor > 0 ? { pruneFloor } : {}),
   };
 }
 
@@ -201,5 +233,6 @@ export async function wordsTokenizerFor(corpus: Corpus, opts: WordsOptions, ctx:
   const tok = new WordsTokenizer(vocab);
   const cover = vocab.total ? (100 * (1 - vocab.unknown / vocab.total)).toFixed(1) : '0';
   ctx.log(`words vocabulary: ${tok.vocabSize} tokens from ${corpus.name}/train (${vocab.total} tokens, ${cover}% covered) in ${((Date.now() - t0) / 1000).toFixed(1)}s -> ${file}`);
+  if (vocab.pruneFloor) ctx.log(`words vocabulary: more than ${MAX_DISTINCT_WORDS} distinct tokens, so the rarest were dropped while counting; counts are short by at most ${vocab.pruneFloor} (only tokens that rare can be mis-ranked)`);
   return tok;
 }

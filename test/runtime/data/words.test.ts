@@ -38,6 +38,21 @@ test('vocabulary: specials first, then by count, ties in code-unit order; from t
   assert.equal(big.tokens.slice(3), ['a', 'b', 'B', 'c', 'd', 'e']);
 });
 
+test('a bounded counting table: the rarest tokens are dropped when it overflows, frequent ones counted exactly', async () => {
+  // Each document: 'the of and' and two words seen nowhere else (letters only: 'qa', 'qb', ... 'zn').
+  const rare = (i: number) => String.fromCharCode(97 + (i % 26)) + String.fromCharCode(97 + Math.floor(i / 26));
+  const docs = Array.from({ length: 40 }, (_, i) => `the of and q${rare(i)} z${rare(i)}`).join('\n\n');
+  const { c } = corpus({ 'train.txt': docs, 'val.txt': 'zebra' });
+  const exact = await buildWordVocabulary(c, { size: 6, lowercase: true });
+  const pruned = await buildWordVocabulary(c, { size: 6, lowercase: true }, { maxDistinct: 12 });
+  assert.equal(exact.tokens, ['<unk>', '<eos>', '<pad>', 'and', 'of', 'the']);
+  assert.equal(pruned.tokens, exact.tokens);
+  assert.equal(pruned.counts, [0, 0, 0, 40, 40, 40]);
+  assert.equal([pruned.total, pruned.unknown], [200, 80]);
+  assert.is(exact.pruneFloor, undefined);
+  assert.is(pruned.pruneFloor, 1, 'the words seen once were dropped while counting');
+});
+
 test('the tokenizer: ids, <unk>, id with the hash, round trip, the mask marker, lookup', async () => {
   const { dir, c } = corpus({ 'train.txt': 'The people, the union; the people. We, the people, said "no" and don\'t (ever) stop!', 'val.txt': 'x' });
   const t = await wordsTokenizerFor(c, { size: 4096, lowercase: true }, ctxFor(dir));
