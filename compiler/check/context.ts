@@ -39,9 +39,18 @@ export class CheckContext {
 
   /** Values of every param that has one: the environment of constant evaluation and range checks. */
   paramValues(): Record<string, ParamValue> {
-    const out: Record<string, ParamValue> = {};
-    for (const [k, p] of this.params) if (p.value !== undefined) out[k] = p.value;
-    return out;
+    // Kept up to date by setValue, not rebuilt: checks call this once per expression, and
+    // rebuilding it each time made a kernel with thousands of params quadratic.
+    return this.values;
+  }
+
+  private readonly values: Record<string, ParamValue> = Object.create(null) as Record<string, ParamValue>;
+
+  /** Sets (or clears) the value in force of a param; use this, not `info.value =`, so paramValues stays current. */
+  setValue(info: ParamInfo, value: ParamValue | undefined): void {
+    info.value = value;
+    if (value === undefined) delete this.values[info.name];
+    else this.values[info.name] = value;
   }
 
   /** True when every param an expression names has a value (else its own error was reported). */

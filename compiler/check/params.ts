@@ -126,7 +126,7 @@ function checkParam(ctx: CheckContext, p: A.ParamDecl, name: string, type: Param
     }
   }
   if (!ok || value === undefined) return;
-  info.value = value;
+  ctx.setValue(info, value);
   const ir: Param = { name, type, default: typeof value === 'number' ? num(value) : value, value: typeof value === 'number' ? num(value) : value };
   if (range) ir.range = { lo: num(range.lo), hi: num(range.hi), loOpen: range.loOpen, hiOpen: range.hiOpen } satisfies Range;
   if (p.doc) ir.doc = p.doc;
@@ -149,7 +149,7 @@ export function applyOverrides(ctx: CheckContext, overrides: Overrides, at: A.Lo
     const value = parseOverride(p.type, raw);
     if (typeof value === 'string') {
       ctx.error(loc, 'param-override', `${shown}: ${value}`);
-      p.value = undefined;
+      ctx.setValue(p, undefined);
       continue;
     }
     const r = p.ir.range;
@@ -157,11 +157,11 @@ export function applyOverrides(ctx: CheckContext, overrides: Overrides, at: A.Lo
       const nr = { lo: toNumber(r.lo), hi: toNumber(r.hi), loOpen: r.loOpen, hiOpen: r.hiOpen };
       if (!inRange(value, nr)) {
         ctx.error(loc, 'param-override', `${shown}: ${fmtNum(value)} is outside the range ${rangeText(nr)} of '${name}'`);
-        p.value = undefined;
+        ctx.setValue(p, undefined);
         continue;
       }
     }
-    p.value = value;
+    ctx.setValue(p, value);
     p.ir.value = typeof value === 'number' ? num(value) : value;
   }
 }

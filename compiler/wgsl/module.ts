@@ -51,6 +51,12 @@ export interface WgslProgram {
 /** Links `roots` into a program whose key is `kind` plus a hash of the text. */
 export function program(kind: string, workgroup: readonly [number, number?, number?], ...roots: WgslModule[]): WgslProgram {
   const code = link(...roots);
+  // A helper called but not linked (e.g. dlmk_log1p without the math module) would otherwise surface
+  // as a raw shader-compiler error when the pipeline is built; refuse it here, by name.
+  const defined = new Set([...code.matchAll(/\bfn\s+(dlmk_\w+)/g)].map((m) => m[1]));
+  for (const m of code.matchAll(/\b(dlmk_\w+)\s*\(/g)) {
+    if (!defined.has(m[1]!)) throw new Error(`internal error: the WGSL program '${kind}' calls ${m[1]}, which none of its modules defines`);
+  }
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
   return { key: `dlmk/kernel/${kind}/${hash}`, code, entryPoint: 'main', workgroup: [workgroup[0], workgroup[1] ?? 1, workgroup[2] ?? 1] };
 }

@@ -126,7 +126,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 ${stores}
 }
 `;
-  return program('rules_seq', [64], dimsModule, wgslModule('rules_seq_main', code));
+  return program('rules_seq', [64], dimsModule, mathModule, wgslModule('rules_seq_main', code));
 }
 
 /**
