@@ -1,6 +1,6 @@
 // The .kernel compiler: text -> checked Kernel IR. `checkKernel` never throws; `compileKernel`
 // throws KernelSyntaxError or KernelCheckError carrying every diagnostic.
-import { formatDiagnostics, hasErrors, parse, sortDiagnostics, type Diagnostic } from '../grammar/index.ts';
+import { formatDiagnostics, hasErrors, parse, sortDiagnostics, textProblem, type Diagnostic } from '../grammar/index.ts';
 import type { KernelSpec } from '../specs/types/kernel.ts';
 import { checkAst, type Overrides } from './check/index.ts';
 import { KernelCheckError, KernelSyntaxError } from './errors.ts';
@@ -27,6 +27,10 @@ export interface CheckResult {
 /** Parses, checks and lowers a kernel; every problem comes back as a diagnostic. Never throws. */
 export function checkKernel(text: string, opts: CompileOptions = {}): CheckResult {
   const path = opts.path ?? '<string>';
+  const notText = textProblem(text, path);
+  if (notText) return { diagnostics: [notText] };
+  // A UTF-8 byte-order mark is accepted: read as a space, so offsets and columns stay those of the text.
+  if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1);
   try {
     const parsed = parse(text, path);
     const checked = checkAst(parsed.ast, { text, partial: hasErrors(parsed.diagnostics), ...(opts.params ? { params: opts.params } : {}) });

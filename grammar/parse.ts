@@ -8,6 +8,7 @@ import { decode, explain } from './messages.ts';
 import { AstBuilder, tokenLoc } from './cst-to-ast.ts';
 import { diagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import type * as A from './ast.ts';
+import { MAX_KERNEL_BYTES } from '../compiler/limits.ts';
 
 const tokenTypes: Record<string, TokenType> = Object.fromEntries(allTokens.map((t) => [t.name, t]));
 
@@ -49,9 +50,40 @@ function lexMessage(text: string, e: ILexingError): string {
   return what;
 }
 
+/** Characters that never occur in text: C0 controls but tab, newline and carriage return; DEL; C1 controls; U+FFFD (what undecodable bytes became). */
+const NOT_TEXT = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f\ufffd]/;
+
+/** One diagnostic when `text` is too long or is not text at all (binary, UTF-16, Latin-1); else undefined. */
+export function textProblem(text: string, file: string): Diagnostic | undefined {
+  const at = (offset: number): Diagnostic => {
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const column = offset - before.lastIndexOf('\n');
+    return { file, line, column, endLine: line, endColumn: column + 1, offset, endOffset: offset + 1, severity: 'error', code: 'syntax', message: '' };
+  };
+  if (text.length > MAX_KERNEL_BYTES) {
+    return { ...at(0), code: 'syntax', message: `the file is ${text.length} characters, more than the limit ${MAX_KERNEL_BYTES} for a .kernel file (docs/limits.md); a kernel is a few hundred lines` };
+  }
+  const m = NOT_TEXT.exec(text);
+  if (!m) return undefined;
+  const c = m[0].charCodeAt(0);
+  const utf16 = text.charCodeAt(1) === 0 || text.charCodeAt(0) === 0 || text.startsWith('\ufffd\ufffd');
+  const what = c === 0xfffd ? 'bytes that are not UTF-8' : `the control character U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+  const d = at(m.index);
+  return {
+    ...d,
+    message: `not UTF-8 text: ${what} at line ${d.line}, column ${d.column}; a .kernel file is UTF-8 text` +
+      (utf16 ? ' (this looks like UTF-16: convert it, e.g. iconv -f UTF-16 -t UTF-8)' : ''),
+  };
+}
+
 const isReal = (t: IToken | undefined): t is IToken => !!t && t.tokenType !== EOF && Number.isFinite(t.startOffset) && !t.isInsertedInRecovery;
 
 export function parse(text: string, path = '<string>'): ParseResult {
+  const notText = textProblem(text, path);
+  if (notText) return { ast: { kind: 'file', path, statements: [], comments: [], loc: pointLoc(text, 0, 0) }, diagnostics: [notText] };
+  // A UTF-8 byte-order mark is accepted: read as a space, so offsets and columns stay those of the text.
+  if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1);
   try {
     return parseOrThrow(text, path);
   } catch (err) {

@@ -5,6 +5,7 @@ import { didYouMean } from '../../grammar/index.ts';
 import type { Hops } from '../../specs/types/kernel.ts';
 import { scopes, type ExprLowering } from './expressions.ts';
 import type { CheckContext } from './context.ts';
+import { MAX_HOPS } from '../limits.ts';
 
 export const DEFAULT_HOPS: Hops = { mode: 'adaptive', cap: 64 };
 const USAGE = 'hops takes a number of hops (hops 8) or adaptive(cap = N)';
@@ -28,6 +29,10 @@ export function checkHops(ctx: CheckContext, h: A.HopsDecl, x: ExprLowering): Ho
       ctx.error(a.value.loc, 'hops', `the hop cap must be a whole number >= 1, not ${cap}`);
       return undefined;
     }
+    if (cap > MAX_HOPS) {
+      ctx.error(a.value.loc, 'hops', `the hop cap ${cap} is more than the limit ${MAX_HOPS} (docs/limits.md: each hop is a pass over the graph); use a cap of at most ${MAX_HOPS}`);
+      return undefined;
+    }
     return { mode: 'adaptive', cap };
   }
   if (v.kind === 'name' && !ctx.params.has(v.name)) {
@@ -38,6 +43,10 @@ export function checkHops(ctx: CheckContext, h: A.HopsDecl, x: ExprLowering): Ho
   if (H === undefined) return undefined;
   if (!Number.isInteger(H) || H < 0) {
     ctx.error(v.loc, 'hops', `the number of hops must be a whole number >= 0, not ${H} (or write hops adaptive(cap = N))`);
+    return undefined;
+  }
+  if (H > MAX_HOPS) {
+    ctx.error(v.loc, 'hops', `hops ${H} is more than the limit ${MAX_HOPS} (docs/limits.md: each hop is a pass over the graph); use at most ${MAX_HOPS}, or hops adaptive(cap = N)`);
     return undefined;
   }
   return { mode: 'fixed', H };

@@ -6,6 +6,7 @@ import type { Num, Param, Range } from '../../specs/types/kernel.ts';
 import { FUNCTIONS } from '../expr/index.ts';
 import { CONSTANTS, FIELDS, scopes, type ExprLowering } from './expressions.ts';
 import type { CheckContext, ParamValue } from './context.ts';
+import { MAX_PARAMS } from '../limits.ts';
 
 export type Overrides = Readonly<Record<string, number | boolean | string>>;
 
@@ -44,6 +45,10 @@ interface NumRange {
 
 /** Declares every param (names first, so that expressions anywhere can refer to them). */
 export function declareParams(ctx: CheckContext, stmts: A.ParamDecl[], x: ExprLowering): void {
+  if (stmts.length > MAX_PARAMS) {
+    ctx.error(stmts[MAX_PARAMS]!.loc, 'too-many-params', `the kernel declares ${stmts.length} params, more than the limit ${MAX_PARAMS} (docs/limits.md); pass values with --set instead of declaring so many`);
+    return;
+  }
   for (const p of stmts) {
     if (!p.name) continue;
     const name = p.name.name;

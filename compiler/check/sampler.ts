@@ -8,6 +8,7 @@ import { evalExpr, paramsUsed, varsUsed } from '../expr/index.ts';
 import { inRange, rangeText } from './params.ts';
 import { scopes, show, type ExprLowering } from './expressions.ts';
 import type { CheckContext } from './context.ts';
+import { MAX_STEPS } from '../limits.ts';
 
 interface OptionSpec {
   type: 'int' | 'real' | 'bool';
@@ -18,7 +19,7 @@ interface OptionSpec {
 }
 
 const closed = (lo: number, hi: number) => ({ lo, hi, loOpen: false, hiOpen: false });
-const STEPS: OptionSpec = { type: 'int', range: { lo: 1, hi: Infinity, loOpen: false, hiOpen: true }, doc: 'number of reverse steps' };
+const STEPS: OptionSpec = { type: 'int', range: { lo: 1, hi: MAX_STEPS, loOpen: false, hiOpen: false }, doc: 'number of reverse steps' };
 
 /** The predictors and the options each takes. `steps` is required by all. */
 export const PREDICTORS: Readonly<Record<Sampler['predictor'], { doc: string; options: Record<string, OptionSpec> }>> = {
