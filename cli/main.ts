@@ -2,6 +2,7 @@
 // Errors print as one clear paragraph; the stack trace only with --debug.
 import type { Command, CommandContext } from './command.ts';
 import { UsageError } from './command.ts';
+import { userError } from './errors.ts';
 
 type Loader = () => Promise<{ default: Command }>;
 
@@ -62,7 +63,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     return await cmd.run(ctx);
-  } catch (err) {
+  } catch (caught) {
+    // A library's value error (bad input, with its location) prints as its message alone.
+    const err = userError(caught);
     const e = err as Error;
     if (err instanceof UsageError) {
       ctx.stderr(`dlmk ${name}: ${e.message}`);

@@ -33,3 +33,6 @@ export const MAX_DATA_BYTES = 2 ** 32 - 1;
 export function overLimit(what: string, value: number | string, max: number, how: string): string {
   return `${what} is ${value}, more than the limit ${max} (docs/limits.md); ${how}`;
 }
+
+/** The largest cumulative rate Lambda(1) of a schedule or channel: alpha_1 = exp(-Lambda(1)) is 0 in float64 from about 745 on, and larger values only overflow the rates and the ELBO weight. */
+export const MAX_LAMBDA = 1e4;

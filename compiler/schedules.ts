@@ -4,6 +4,7 @@
 // dLambda/dt is derived symbolically.
 import type { Expr, Range, Schedule } from '../specs/types/kernel.ts';
 import * as X from './expr/build.ts';
+import { MAX_LAMBDA } from './limits.ts';
 import {
   checkFinite,
   checkNonNegative,
@@ -239,6 +240,15 @@ export function checkSchedule(s: Schedule, params: ParamValues = {}): SchedulePr
           ? '. Lambda may approach +inf only in the limit t -> 1; keep alpha_1 = exp(-Lambda(1)) > 0 (an eps > 0)'
           : '';
       problems.push({ severity: 'error', t: fin.t, message: `${name}: Lambda(t) is ${fmt(fin.value)} at t = ${fmt(fin.t)}: ${why}${limit}` });
+      return problems;
+    }
+    const L1 = evalExpr(substituteParams(Lambda, params), { t: 1 });
+    if (L1 > MAX_LAMBDA) {
+      problems.push({
+        severity: 'error',
+        t: 1,
+        message: `${name}: Lambda(1) = ${fmt(L1)} is more than the limit ${MAX_LAMBDA} (docs/limits.md): alpha_1 = exp(-Lambda(1)) is 0 long before, and rates this large overflow the reverse step and the ELBO weight`,
+      });
       return problems;
     }
     const L0 = evalExpr(substituteParams(Lambda, params), { t: 0 });

@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { MAX_NESTING } from '../compiler/limits.ts';
 
 export interface SchemaIssue {
   /** JSON path of the offending value, e.g. `$.channels[1].operator`. */
@@ -69,8 +70,28 @@ function summarise(errors: ErrorObject[]): SchemaIssue[] {
   return out;
 }
 
+/** Deepest nesting of arrays and objects in a parsed document, and a JSON path to where it is reached; iterative. */
+export function nesting(doc: unknown): { depth: number; path: string } {
+  let best = { depth: 0, path: '$' };
+  const stack: Array<[unknown, number, string]> = [[doc, 0, '$']];
+  while (stack.length) {
+    const [x, d, path] = stack.pop()!;
+    if (!x || typeof x !== 'object') continue;
+    if (d + 1 > best.depth) best = { depth: d + 1, path };
+    if (best.depth > MAX_NESTING) break;
+    // Paths stop growing after 8 levels: a message names where the deep part starts.
+    const at = (seg: string) => (d < 8 ? path + seg : path.endsWith('...') ? path : `${path}...`);
+    if (Array.isArray(x)) x.forEach((y, i) => stack.push([y, d + 1, at(`[${i}]`)]));
+    else for (const [k, y] of Object.entries(x)) stack.push([y, d + 1, at(/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)]);
+  }
+  return best;
+}
+
 /** Issues of `doc` against `specs/<name>.schema.json` (empty when valid). */
 export function checkAgainst(name: string, doc: unknown): SchemaIssue[] {
+  // The validators recurse: a document nested thousands deep would overflow the stack.
+  const n = nesting(doc);
+  if (n.depth > MAX_NESTING) return [{ path: n.path, message: `nests more than ${MAX_NESTING} levels deep (docs/limits.md); no spec needs that` }];
   const v = validator(name);
   return v(doc) ? [] : summarise(v.errors ?? []);
 }

@@ -7,6 +7,7 @@ import type { Command, CommandContext } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { compileKernel, formatDiagnostics, KernelCheckError, KernelSyntaxError } from '../../compiler/index.ts';
 import { assertValid } from '../../specs/validate.ts';
+import { loadKernelSpecFile } from '../../specs/kernel-check.ts';
 import type { KernelSpec } from '../../specs/types/kernel.ts';
 import { loadEmbeddings, parseNpy, type Embeddings } from '../../runtime/data/embeddings.ts';
 import { parseArgs, readText } from './check.ts';
@@ -95,22 +96,9 @@ export function readClasses(spec: KernelSpec, arg: string | undefined, V: number
 }
 
 function loadSpec(file: string, sets: Record<string, string>): KernelSpec {
+  // Bounded read, parse, schema, semantic check and checked --set (specs/kernel-check.ts).
+  if (file.endsWith('.json')) return loadKernelSpecFile(file, sets);
   const text = readText(file);
-  if (file.endsWith('.json')) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (err) {
-      throw new UsageError(`'${file}' is not valid JSON: ${(err as Error).message}`, 1);
-    }
-    const spec = assertValid<KernelSpec>('kernel', doc, file);
-    for (const [name, raw] of Object.entries(sets)) {
-      const p = spec.params.find((x) => x.name === name);
-      if (!p) throw new UsageError(`--set ${name}: the kernel has no parameter '${name}' (it has ${spec.params.map((x) => x.name).join(', ') || 'none'})`);
-      p.value = p.type === 'bool' ? raw === 'true' : Number(raw);
-    }
-    return spec;
-  }
   try {
     return compileKernel(text, { path: file, params: sets });
   } catch (err) {

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { Command, CommandContext } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { checkAgainst, schemaPath } from '../../specs/validate.ts';
+import { kernelSpecIssues } from '../../specs/kernel-check.ts';
 import { parseArgs, readText } from './check.ts';
 
 /** format value -> schema name, from every schema whose `format` property is a constant. */
@@ -78,7 +79,8 @@ const validate: Command = {
         }
         continue;
       }
-      const issues = checkAgainst(schema, doc);
+      // Kernel specs: the schema, then the semantic check (specs/kernel-check.ts), as every command that reads one.
+      const issues = schema === 'kernel' ? kernelSpecIssues(doc) : checkAgainst(schema, doc);
       if (issues.length === 0) {
         ctx.stdout(`${file}: valid ${schema} spec (${format})`);
         continue;

@@ -174,7 +174,7 @@ export function applyOverrides(ctx: CheckContext, overrides: Overrides, at: A.Lo
 const toNumber = (x: Num) => (x === 'inf' ? Infinity : x === '-inf' ? -Infinity : x);
 
 /** The value, or a message saying why it is not one. */
-function parseOverride(type: ParamType, raw: number | boolean | string): ParamValue | string {
+export function parseOverride(type: ParamType, raw: number | boolean | string): ParamValue | string {
   if (type === 'bool') {
     if (typeof raw === 'boolean') return raw;
     if (raw === 'true' || raw === 'false') return raw === 'true';
