@@ -9,13 +9,15 @@ test('docs/api.md examples run as written', () => {
   const doc = readFileSync('docs/api.md', 'utf8');
   const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
   assert.ok(blocks.length >= 1);
-  // Inside the package folder so that 'dlmk' resolves to this package (self-reference).
+  // Inside the package folder so that 'dlmk' resolves to this package (self-reference), to its
+  // sources: the 'dlmk-source' export condition (the installed package's dist/ build is
+  // test/cli/package.test.ts's).
   const dir = mkdtempSync(join(process.cwd(), '.api-example-'));
   try {
     blocks.forEach((code, i) => {
       const file = join(dir, `example${i}.ts`);
       writeFileSync(file, code);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['--conditions=dlmk-source', '--import', 'tsx', file], { encoding: 'utf8' });
       assert.is(r.status, 0, `example ${i} failed:\n${r.stderr}`);
       const lines = r.stdout.trim().split('\n');
       if (code.includes('await train(')) {
