@@ -23,7 +23,7 @@ export interface CommandDecl {
   readonly name: string;
   readonly summary: string;
   /** Positionals, e.g. [{ name: 'RUN.json' }]; `variadic` takes the rest. */
-  readonly positionals: readonly { name: string; optional?: boolean; variadic?: boolean }[];
+  readonly positionals: readonly { name: string; optional?: boolean; variadic?: boolean; /** The message when it is missing (before ': usage'), e.g. 'name at least one .kernel file'. */ missing?: string }[];
   readonly options: Readonly<Record<string, OptionDecl>>;
   /** Example lines for help. */
   readonly examples?: readonly string[];
@@ -86,9 +86,16 @@ export function parseCommand<O extends Record<string, OptionDecl>>(decl: Command
   for (const [k, o] of Object.entries(decl.options)) {
     options[k] = { type: o.type === 'boolean' ? 'boolean' : 'string', ...(o.short ? { short: o.short } : {}), multiple: true };
   }
+  // `--step -1`: util.parseArgs calls a value that starts with a dash ambiguous; for a declared
+  // number it is the value, so join it (`--step=-1`) and let the range check speak.
+  const args = [...argv];
+  for (let i = 0; i + 1 < args.length; i++) {
+    const o = args[i]!.startsWith('--') ? decl.options[args[i]!.slice(2)] : undefined;
+    if (o && (o.type === 'number' || o.type === 'integer') && /^-(\d|\.\d|inf)/i.test(args[i + 1]!)) args.splice(i, 2, `${args[i]}=${args[i + 1]}`);
+  }
   let parsed: ReturnType<typeof nodeParseArgs>;
   try {
-    parsed = nodeParseArgs({ args: [...argv], options, allowPositionals: true, strict: true, tokens: false });
+    parsed = nodeParseArgs({ args, options, allowPositionals: true, strict: true, tokens: false });
   } catch (err) {
     const e = err as { code?: string; message: string };
     const m = /'(-{1,2}[^']*)'/.exec(e.message);
@@ -115,7 +122,10 @@ export function parseCommand<O extends Record<string, OptionDecl>>(decl: Command
   const pos = parsed.positionals;
   const required = decl.positionals.filter((p) => !p.optional).length;
   const variadic = decl.positionals.some((p) => p.variadic);
-  if (pos.length < required) throw new UsageError(`missing ${decl.positionals[pos.length]!.name}\nusage: ${usageOf(decl)}`);
+  if (pos.length < required) {
+    const p = decl.positionals[pos.length]!;
+    throw new UsageError(p.missing ? `${p.missing}: ${usageOf(decl)}` : `missing ${p.name}\nusage: ${usageOf(decl)}`);
+  }
   if (!variadic && pos.length > decl.positionals.length) throw new UsageError(`unexpected argument '${pos[decl.positionals.length]}'\nusage: ${usageOf(decl)}`);
   return { positionals: pos, options: out as ParsedOptions<O> };
 }

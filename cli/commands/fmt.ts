@@ -5,21 +5,33 @@ import { writeFileSync } from 'node:fs';
 import type { Command, CommandContext } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { formatKernel, KernelSyntaxError } from '../../compiler/index.ts';
-import { parseArgs, readText } from './check.ts';
+import { parseCommand, usageOf, type CommandDecl } from '../options.ts';
+import { readText } from '../io.ts';
+
+const decl = {
+  name: 'fmt',
+  summary: 'format .kernel files in the canonical layout (comments kept)',
+  positionals: [{ name: 'FILE', variadic: true, missing: 'name a .kernel file' }],
+  options: {
+    write: { type: 'boolean', description: 'rewrite changed files in place' },
+    check: { type: 'boolean', description: 'list the files that are not formatted; exit 1 if there are any' },
+  },
+  examples: ['dlmk fmt kernels/masking.kernel', 'dlmk fmt --check kernels/*.kernel'],
+} as const satisfies CommandDecl;
 
 const fmt: Command = {
   name: 'fmt',
   summary: 'format .kernel files in the canonical layout (comments kept)',
-  usage: 'dlmk fmt FILE... [--write | --check]',
+  usage: usageOf(decl),
+  decl,
   async run(ctx: CommandContext): Promise<number> {
-    const args = parseArgs(ctx.argv, { flags: ['--write', '--check'] });
-    const write = args.flags.has('--write');
-    const check = args.flags.has('--check');
+    const { positionals: files, options } = parseCommand(decl, ctx.argv);
+    const write = options.write === true;
+    const check = options.check === true;
     if (write && check) throw new UsageError('give --write or --check, not both');
-    if (args.files.length === 0) throw new UsageError(`name a .kernel file: ${this.usage}`);
-    if (args.files.length > 1 && !write && !check) throw new UsageError('formatting several files needs --write (in place) or --check');
+    if (files.length > 1 && !write && !check) throw new UsageError('formatting several files needs --write (in place) or --check');
     let failed = 0;
-    for (const file of args.files) {
+    for (const file of files) {
       const text = readText(file);
       let out: string;
       try {

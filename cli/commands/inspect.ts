@@ -10,28 +10,48 @@ import { assertValid } from '../../specs/validate.ts';
 import { loadKernelSpecFile } from '../../specs/kernel-check.ts';
 import type { KernelSpec } from '../../specs/types/kernel.ts';
 import { loadEmbeddings, parseNpy, type Embeddings } from '../../runtime/data/embeddings.ts';
-import { parseArgs, readText } from './check.ts';
+import { parseSets, readText, SET_OPTION } from '../io.ts';
+import { parseCommand, usageOf, type CommandDecl } from '../options.ts';
+import { dirname, isAbsolute, join } from 'node:path';
 import { mulberry32 } from '../../runtime/data/random.ts';
 
-const usage =
-  'dlmk inspect KERNEL --vocab N [--embeddings FILE [--tensor NAME] [--classes [NAME=]FILE,...] | --graph FILE] [--unigram FILE] --t T [--s S] --x0 I [--xt J] ' +
-  '[--logits FILE] [--rules [--tokens FILE] [--step N]] [--H H] [--set name=value ...] [--json] [--reference]';
+/** Declared bounds: the hop truncation (the runtime's ceiling on hops) and the vocabulary (2^24 tokens). */
+export const MAX_HOPS = 4096;
+export const MAX_VOCAB = 2 ** 24;
+
+const decl = {
+  name: 'inspect',
+  summary: "print a kernel's row, column, posterior, reverse step and ELBO (with gradient) for one position",
+  positionals: [{ name: 'KERNEL', missing: 'name one kernel (.kernel or compiled .spec.json)' }],
+  options: {
+    vocab: { type: 'integer', placeholder: 'N', min: 2, max: MAX_VOCAB, description: 'the number of tokens (required)' },
+    embeddings: { type: 'string', placeholder: 'FILE', description: 'token vectors the graphs are built from (default: the seeded stand-in, docs/inspect.md)' },
+    tensor: { type: 'string', placeholder: 'NAME', description: 'the tensor of a .safetensors embeddings file' },
+    classes: { type: 'string', placeholder: '[NAME=]FILE,...', description: 'class partitions for graphs built within classes' },
+    graph: { type: 'string', placeholder: 'FILE', description: 'a JSON graph {V, rowPtr, col, w} (CSR, row-stochastic) for every graph of the kernel' },
+    unigram: { type: 'string', placeholder: 'FILE', description: 'the unigram law (.json array or 1-D .npy; default uniform)' },
+    dist: { type: 'string', multiple: true, placeholder: '[NAME=]FILE', description: 'the law of a reset("NAME") channel (.json array or 1-D .npy; default: NAME beside the kernel, as dlmk train reads it)' },
+    t: { type: 'number', placeholder: 'T', description: 'the time, in [0, 1] (required)' },
+    s: { type: 'number', placeholder: 'S', description: "the reverse step's target time (default t - 1/steps)" },
+    x0: { type: 'integer', placeholder: 'I', min: 0, max: MAX_VOCAB - 1, description: 'the clean token (required)' },
+    xt: { type: 'integer', placeholder: 'J', min: 0, max: MAX_VOCAB, description: 'the noisy state (default x0)' },
+    logits: { type: 'string', placeholder: 'FILE', description: 'the model logits (.json or .npy, V values; default all 0)' },
+    rules: { type: 'boolean', description: "the reverse step from the logits after the sampler's rules" },
+    tokens: { type: 'string', placeholder: 'FILE', description: 'with --rules: the current tokens (count[v])' },
+    step: { type: 'integer', placeholder: 'N', min: 0, max: 2 ** 31 - 1, description: "with --rules: the sampler's step" },
+    H: { type: 'integer', placeholder: 'H', min: 0, max: MAX_HOPS, description: 'the hop truncation (default: adaptive)' },
+    set: SET_OPTION,
+    json: { type: 'boolean', description: 'print every quantity as JSON (docs/inspect.md)' },
+    reference: { type: 'boolean', description: 'compute with the float64 reference instead of the GPU' },
+  },
+  examples: ['dlmk inspect kernels/hybrid.kernel --vocab 32 --t 0.5 --s 0.4 --x0 3 --json'],
+} as const satisfies CommandDecl;
+const usage = usageOf(decl);
 
 /** The documented stand-in embedding (docs/inspect.md): V x 16 standard normals, mulberry32 seed 0x5eed, Box-Muller, row-major. */
 export function seededEmbedding(V: number, d = 16, seed = 0x5eed): Float64Array {
   const u = mulberry32(seed, { open: true });
   return Float64Array.from({ length: V * d }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
-}
-
-function num(args: Map<string, string>, name: string, what: string, opts: { int?: boolean; required?: boolean } = {}): number | undefined {
-  const raw = args.get(name);
-  if (raw === undefined) {
-    if (opts.required) throw new UsageError(`${name} is required (${what}): ${usage}`);
-    return undefined;
-  }
-  const x = Number(raw);
-  if (!Number.isFinite(x) || (opts.int && !Number.isInteger(x))) throw new UsageError(`${name} must be ${opts.int ? 'an integer' : 'a number'} (${what}), got '${raw}'`);
-  return x;
 }
 
 /** A vector of numbers from a .json array or a 1-D .npy file, of length n (any length when n < 0). */
@@ -113,26 +133,33 @@ const inspect: Command = {
   name: 'inspect',
   summary: 'print a kernel\'s row, column, posterior, reverse step and ELBO (with gradient) for one position',
   usage,
+  decl,
   async run(ctx: CommandContext): Promise<number> {
-    const args = parseArgs(ctx.argv, {
-      values: ['--vocab', '--embeddings', '--tensor', '--classes', '--graph', '--unigram', '--t', '--s', '--x0', '--xt', '--logits', '--H', '--tokens', '--step'],
-      flags: ['--json', '--reference', '--rules'],
-      sets: true,
-    });
-    if (args.files.length !== 1) throw new UsageError(`name one kernel (.kernel or compiled .spec.json): ${usage}`);
-    const v = args.values;
-    const V = num(v, '--vocab', 'the number of tokens', { int: true, required: true })!;
-    if (V < 2) throw new UsageError(`--vocab must be at least 2, got ${V}`);
-    const t = num(v, '--t', 'the time, in [0, 1]', { required: true })!;
-    const x0 = num(v, '--x0', 'the clean token', { int: true, required: true })!;
-    const H = num(v, '--H', 'the hop truncation', { int: true });
-    const spec = loadSpec(args.files[0]!, args.sets);
+    const { positionals, options: o } = parseCommand(decl, ctx.argv);
+    // Every declared bound is checked by parseCommand before anything is read or allocated.
+    const required = (name: 'vocab' | 't' | 'x0', what: string): number => {
+      const x = o[name];
+      if (x === undefined) throw new UsageError(`--${name} is required (${what}): ${usage}`);
+      return x;
+    };
+    const V = required('vocab', 'the number of tokens');
+    const t = required('t', 'the time, in [0, 1]');
+    const x0 = required('x0', 'the clean token');
+    const H = o.H;
+    const kernelFile = positionals[0]!;
+    const spec = loadSpec(kernelFile, parseSets(o.set));
+    // A Map of the string options, as the code below reads them ('--graph' -> value).
+    const v = new Map<string, string>(
+      (['embeddings', 'tensor', 'classes', 'graph', 'unigram', 'logits', 'tokens', 's'] as const).flatMap((k) => (o[k] === undefined ? [] : [[`--${k}`, String(o[k])] as [string, string]])),
+    );
+    if (o.step !== undefined) v.set('--step', String(o.step));
+    const args = { flags: new Set((['json', 'reference', 'rules'] as const).filter((k) => o[k]).map((k) => `--${k}`)) };
     const S = V + (spec.hasMask ? 1 : 0);
     const notes: string[] = [];
     const steps = spec.sampler.options.steps;
-    const s = num(v, '--s', 'the reverse step\'s target time') ?? Math.max(0, t - 1 / steps);
+    const s = o.s ?? Math.max(0, t - 1 / steps);
     if (v.get('--s') === undefined) notes.push(`--s not given: s = t - 1/steps = ${s} (steps = ${steps})`);
-    let xt = num(v, '--xt', 'the noisy state', { int: true });
+    let xt = o.xt;
     if (xt === undefined) {
       xt = x0;
       notes.push(`--xt not given: x_t = x0 = ${x0}`);
@@ -188,17 +215,56 @@ const inspect: Command = {
       const tokens = v.get('--tokens') ? Array.from(readVector(v.get('--tokens')!, -1, 'the current tokens')) : [];
       const bad = tokens.findIndex((x) => !(Number.isInteger(x) && x >= 0 && x < S));
       if (bad >= 0) throw new UsageError(`--tokens: entry ${bad} is ${tokens[bad]}, not a state (0..${S - 1})`, 1);
-      rules = { tokens, step: num(v, '--step', 'the sampler step', { int: true }) ?? 0 };
+      rules = { tokens, step: o.step ?? 0 };
     } else if (v.get('--tokens') || v.get('--step')) throw new UsageError('--tokens and --step go with --rules');
+    const dists = readDists(spec, o.dist, kernelFile, V, notes);
     const result = args.flags.has('--reference')
-      ? await referenceInspect(spec, { V, emb, graphFile, classes, unigram, t, s, x0, xt, H, logits, rules })
-      : await gpuInspect(spec, { V, emb, graphFile, classes, unigram, t, s, x0, xt, H, logits, rules });
+      ? await referenceInspect(spec, { V, emb, graphFile, classes, unigram, dists, t, s, x0, xt, H, logits, rules })
+      : await gpuInspect(spec, { V, emb, graphFile, classes, unigram, dists, t, s, x0, xt, H, logits, rules });
     const out = { backend: args.flags.has('--reference') ? 'reference' : 'gpu', ...result, notes: [...notes, ...result.notes], logits: v.get('--logits') ?? 'uniform' };
     if (args.flags.has('--json')) ctx.stdout(JSON.stringify(out));
     else ctx.stdout(summary(out));
     return 0;
   },
 };
+
+/**
+ * The laws of the kernel's reset("NAME") channels: from `--dist NAME=FILE` (or `--dist FILE` when
+ * the kernel names one), else NAME read relative to the kernel's folder, as dlmk train reads it;
+ * each a .json array or 1-D .npy of V non-negative numbers, normalised.
+ */
+function readDists(spec: KernelSpec, args: readonly string[] | undefined, kernelFile: string, V: number, notes: string[]): Record<string, Float64Array> {
+  const names = [...new Set(spec.channels.flatMap((c) => (c.operator.op === 'reset' && c.operator.dist.kind === 'file' ? [c.operator.dist.file] : [])))];
+  const files: Record<string, string> = {};
+  for (const a of args ?? []) {
+    const eq = a.indexOf('=');
+    if (eq > 0 && names.includes(a.slice(0, eq))) files[a.slice(0, eq)] = a.slice(eq + 1);
+    else if (names.length === 1) files[names[0]!] = a;
+    else if (!names.length) throw new UsageError(`--dist: the kernel has no reset("FILE") channel`);
+    else throw new UsageError(`--dist: the kernel resets to ${names.map((n) => `"${n}"`).join(', ')}; give each as NAME=FILE, got '${a}'`);
+  }
+  const out: Record<string, Float64Array> = {};
+  for (const name of names) {
+    let file = files[name];
+    if (file === undefined) {
+      file = isAbsolute(name) ? name : join(dirname(kernelFile), name);
+      notes.push(`reset("${name}"): read from ${file} (--dist ${name}=FILE for another file)`);
+    }
+    let xs: Float64Array;
+    try {
+      xs = readVector(file, V, `the distribution '${name}'`);
+    } catch (err) {
+      if (files[name] === undefined && err instanceof UsageError && /cannot read/.test(err.message)) {
+        throw new UsageError(`the kernel resets to "${name}", which is not at ${file}: pass it with --dist ${names.length > 1 ? `${name}=` : ''}FILE (V numbers, .json or .npy)`, 1);
+      }
+      throw err;
+    }
+    const z = xs.reduce((a, b) => a + b, 0);
+    if (!(z > 0) || xs.some((x) => x < 0)) throw new UsageError(`the distribution '${name}' (${file}) must be non-negative with a positive sum`, 1);
+    out[name] = xs.map((x) => x / z);
+  }
+  return out;
+}
 
 interface Inputs {
   V: number;
@@ -207,6 +273,8 @@ interface Inputs {
   /** Lexical class partitions by name (a class id per token), for graphs built `within classes`. */
   classes: Record<string, Int32Array>;
   unigram?: Float64Array;
+  /** The laws of the kernel's reset("FILE") channels, by the file name the kernel gives. */
+  dists: Record<string, Float64Array>;
   t: number;
   s: number;
   x0: number;
@@ -226,6 +294,7 @@ async function gpuInspect(spec: KernelSpec, q: Inputs) {
     V: q.V,
     graphs,
     unigram: q.unigram,
+    dists: q.dists,
     classes: q.classes,
     embeddings: q.emb ? { data: q.emb.data, d: q.emb.d } : undefined,
     embeddingFiles: q.emb ? Object.fromEntries(spec.graphs.flatMap((g) => (g.source === 'embeddings' ? [] : [[g.source.file, { data: q.emb!.data, d: q.emb!.d }]]))) : undefined,
@@ -245,8 +314,8 @@ async function referenceInspect(spec: KernelSpec, q: Inputs) {
     const classes = g.classes === null ? null : q.classes[g.classes]!;
     graphs[g.name] = q.graphFile ?? ref.buildKnnGraph(Float64Array.from(q.emb!.data), q.V, q.emb!.d, { k: g.k, bandwidth: g.bandwidth, symmetric: g.symmetric, classes });
   }
-  const tables = spec.channels.some((c) => c.Lambda === null || c.sigma === null) ? buildRateTables(spec, { V: q.V, unigram: q.unigram, graphs }) : undefined;
-  const K = ref.makeReferenceKernel(spec, { V: q.V, graphs, unigram: q.unigram, tables });
+  const tables = spec.channels.some((c) => c.Lambda === null || c.sigma === null) ? buildRateTables(spec, { V: q.V, unigram: q.unigram, dists: q.dists, graphs }) : undefined;
+  const K = ref.makeReferenceKernel(spec, { V: q.V, graphs, unigram: q.unigram, dists: q.dists, tables });
   const V = q.V;
   const S = K.S;
   const mx = Math.max(...q.logits);

@@ -6,7 +6,16 @@ import type { Command, CommandContext } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { checkAgainst, schemaPath } from '../../specs/validate.ts';
 import { kernelSpecIssues } from '../../specs/kernel-check.ts';
-import { parseArgs, readText } from './check.ts';
+import { parseCommand, usageOf, type CommandDecl } from '../options.ts';
+import { readText } from '../io.ts';
+
+const decl = {
+  name: 'validate',
+  summary: 'check a compiled spec (JSON) against its schema, with JSON-path messages',
+  positionals: [{ name: 'SPEC.json', variadic: true, missing: 'name a spec file' }],
+  options: {},
+  examples: ['dlmk validate out/semdlm_plus.spec.json', 'dlmk validate specs/examples/tiny.json'],
+} as const satisfies CommandDecl;
 
 /** format value -> schema name, from every schema whose `format` property is a constant. */
 function knownFormats(): Map<string, string> {
@@ -38,13 +47,13 @@ function jsonErrorWhere(text: string, message: string): string {
 const validate: Command = {
   name: 'validate',
   summary: 'check a compiled spec (JSON) against its schema, with JSON-path messages',
-  usage: 'dlmk validate SPEC.json...',
+  usage: usageOf(decl),
+  decl,
   async run(ctx: CommandContext): Promise<number> {
-    const args = parseArgs(ctx.argv, {});
-    if (args.files.length === 0) throw new UsageError(`name a spec file: ${this.usage}`);
+    const { positionals: files } = parseCommand(decl, ctx.argv);
     const formats = knownFormats();
     let failed = 0;
-    for (const file of args.files) {
+    for (const file of files) {
       const text = readText(file);
       let doc: unknown;
       try {
