@@ -11,6 +11,8 @@ import { integrate } from '../math/quadrature.ts';
 import type { Structure } from './structure.ts';
 import { OdeJumps } from './ode.ts';
 import { closedFormResetWeights, RHO_TAIL } from './weights.ts';
+import { MAX_HOPS } from '../../compiler/limits.ts';
+import { ReferenceKernelError } from './errors.ts';
 
 export type Start = number | null;
 
@@ -76,6 +78,7 @@ export class Interval {
       out.set(v.subarray(0, V));
       return out;
     }
+    if (!(Number.isInteger(H) && H >= 0 && H <= MAX_HOPS)) throw new ReferenceKernelError(`the hop truncation H = ${H} must be a whole number in [0, ${MAX_HOPS}] (docs/limits.md)`);
     const w = poissonWeights(this.La, H);
     let y = Float64Array.from(v.subarray(0, V));
     let z = new Float64Array(V);

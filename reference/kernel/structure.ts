@@ -10,6 +10,8 @@ import type { RateTables } from '../../runtime/kernel/tables/types.ts';
 import { transposeGraph } from '../graph/transpose.ts';
 import type { KernelInputs } from './types.ts';
 import { ReferenceKernelError } from './errors.ts';
+import { MAX_VOCAB } from '../../compiler/limits.ts';
+import { checkGraphShape } from '../../runtime/kernel/tables/graph.ts';
 
 export interface ResetChannel {
   c: number;
@@ -51,6 +53,8 @@ export class Structure {
   constructor(readonly spec: KernelSpec, inputs: KernelInputs) {
     const V = inputs.V;
     if (!Number.isInteger(V) || V < 1) throw new ReferenceKernelError(`V must be a positive integer, got ${V}`);
+    if (V > MAX_VOCAB) throw new ReferenceKernelError(`the vocabulary V = ${V} is more than the limit ${MAX_VOCAB} (docs/limits.md)`);
+    for (const [name, g] of Object.entries(inputs.graphs ?? {})) checkGraphShape(g, V, `graph '${name}'`);
     this.V = V;
     this.hasMask = spec.channels.some((c) => c.operator.op === 'mask');
     if (this.hasMask !== spec.hasMask) throw new ReferenceKernelError(`spec.hasMask is ${spec.hasMask} but the channels say ${this.hasMask}`);

@@ -3,7 +3,8 @@
 //   .npy          NumPy float32 or float64 (either byte order), 2-D, C order;
 //   .safetensors  one named tensor (`tensor`), or the only 2-D tensor; F32, F64, F16 or BF16.
 // Errors are EmbeddingsError values naming the file and what is wrong with it.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { MAX_DATA_BYTES, MAX_VOCAB } from '../../compiler/limits.ts';
 import { extname } from 'node:path';
 import { decodeSafetensors, type SafetensorsFile } from '../io/safetensors.ts';
 import { CheckpointError } from '../io/errors.ts';
@@ -34,8 +35,11 @@ export interface LoadEmbeddingsOptions {
 export function loadEmbeddings(path: string, opts: LoadEmbeddingsOptions = {}): Embeddings {
   let buf: Buffer;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_DATA_BYTES) throw new EmbeddingsError(path, `the file is ${size} bytes, more than the limit ${MAX_DATA_BYTES} (docs/limits.md)`);
     buf = readFileSync(path);
   } catch (err) {
+    if (err instanceof EmbeddingsError) throw err;
     throw new EmbeddingsError(path, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const ext = extname(path).toLowerCase();
@@ -92,6 +96,8 @@ export function parseNpy(buf: Uint8Array, file = '<npy>'): Embeddings {
   if (descr === undefined || fortran === undefined || shapeText === undefined) throw new EmbeddingsError(file, `cannot read the .npy header: ${header.trim()}`);
   const shape = shapeText.split(',').map((x) => x.trim()).filter((x) => x.length > 0).map(Number);
   if (shape.length !== 2 || shape.some((x) => !Number.isInteger(x))) throw new EmbeddingsError(file, `expected a 2-D array [V, d], the file holds shape (${shapeText.trim()})`);
+  if (shape.some((x) => x < 0)) throw new EmbeddingsError(file, `the .npy header's shape (${shapeText.trim()}) has a negative dimension`);
+  if (shape[0]! > MAX_VOCAB) throw new EmbeddingsError(file, `shape (${shapeText.trim()}): ${shape[0]} rows, more than the vocabulary limit ${MAX_VOCAB} (docs/limits.md)`);
   if (fortran === 'True') throw new EmbeddingsError(file, 'the array is in Fortran order; save it in C order (numpy.ascontiguousarray)');
   const [V, d] = shape as [number, number];
   if (V === 0 || d === 0) throw new EmbeddingsError(file, `the array is empty (shape ${V} x ${d})`);
@@ -104,6 +110,7 @@ export function parseNpy(buf: Uint8Array, file = '<npy>'): Embeddings {
   if (buf.length - start < need) throw new EmbeddingsError(file, `the data holds ${buf.length - start} bytes, shape ${V} x ${d} of ${size}-byte floats needs ${need}`);
   const data = size === 4 ? new Float32Array(V * d) : new Float64Array(V * d);
   for (let i = 0; i < V * d; i++) data[i] = size === 4 ? view.getFloat32(start + 4 * i, little) : view.getFloat64(start + 8 * i, little);
+  checkFiniteRows(data, d, file, (i) => ` (byte offset ${start + size * i})`);
   return { V, d, data, dtype: size === 4 ? 'float32' : 'float64', source: file };
 }
 
@@ -126,6 +133,24 @@ export function parseSafetensors(buf: Uint8Array, file = '<safetensors>', tensor
   if (!e) throw new EmbeddingsError(file, `no tensor named '${name}' (tensors: ${f.names.join(', ') || 'none'})`);
   if (e.shape.length !== 2) throw new EmbeddingsError(file, `tensor '${name}' has shape [${e.shape.join(', ')}], expected [V, d]`);
   const [V, d] = e.shape as [number, number];
+  if (!(V >= 1 && d >= 1)) throw new EmbeddingsError(file, `tensor '${name}' is empty (shape [${e.shape.join(', ')}])`);
+  if (V > MAX_VOCAB) throw new EmbeddingsError(file, `tensor '${name}' has ${V} rows, more than the vocabulary limit ${MAX_VOCAB} (docs/limits.md)`);
   const dtypes = { F32: 'float32', F64: 'float64', F16: 'float16', BF16: 'bfloat16' } as const;
-  return { V, d, data: e.dtype === 'F64' ? f.tensor64(name) : f.tensor(name), dtype: dtypes[e.dtype], source: `${file}#${name}` };
+  let data: Float32Array | Float64Array;
+  try {
+    data = e.dtype === 'F64' ? f.tensor64(name) : f.tensor(name);
+  } catch (err) {
+    if (err instanceof CheckpointError) throw new EmbeddingsError(file, `tensor '${name}': ${err.reason}`);
+    throw err;
+  }
+  checkFiniteRows(data, d, `${file}#${name}`);
+  return { V, d, data, dtype: dtypes[e.dtype], source: `${file}#${name}` };
+}
+
+/** Every value finite, else an EmbeddingsError naming the row and column (and where in the file, when known). */
+function checkFiniteRows(data: Float32Array | Float64Array, d: number, file: string, where: (i: number) => string = () => ''): void {
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i]!;
+    if (x - x !== 0) throw new EmbeddingsError(file, `row ${Math.floor(i / d)}, column ${i % d} is ${x}${where(i)}, not a finite number`);
+  }
 }

@@ -8,6 +8,7 @@ import { evalExpr } from '../../compiler/expr/eval.ts';
 import type { KernelStructure } from './structure.ts';
 import { KernelRuntimeError } from './errors.ts';
 import { gaussLegendre, poissonPmf, poissonTailGE } from './poisson.ts';
+import { MAX_HOPS } from '../../compiler/limits.ts';
 
 /** Cumulative rates and rates per channel; runtime/kernel/tables provides one for tabulated schedules. */
 export interface RateSource {
@@ -154,6 +155,9 @@ export class KernelCoefficients {
     const T1 = this.totals(t);
     const T0 = fromOrigin ? { m: 0, u: 0, a: 0 } : this.totals(s);
     const d: Totals = { m: T1.m - T0.m, u: T1.u - T0.u, a: T1.a - T0.a };
+    if (Hopt !== undefined && !(Number.isInteger(Hopt) && Hopt >= 0 && Hopt <= MAX_HOPS)) {
+      throw new KernelRuntimeError(`the hop truncation H = ${Hopt} must be a whole number in [0, ${MAX_HOPS}] (docs/limits.md: each hop is a pass over the graph)`);
+    }
     const H = Hopt ?? this.hopsFor(d.a);
     const keep = Math.exp(-d.m);
     const maskProb = -Math.expm1(-d.m);

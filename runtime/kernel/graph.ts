@@ -4,30 +4,53 @@ import type { Gpu } from '../gpu/index.ts';
 import { tableBuffer } from './encoder.ts';
 import { KernelRuntimeError } from './errors.ts';
 
-import type { SparseGraph } from './tables/graph.ts';
+import { checkGraphShape, type SparseGraph } from './tables/graph.ts';
+import { readJsonFile } from '../../specs/kernel-check.ts';
+import { SpecValidationError } from '../../specs/validate.ts';
 
 /** The host graph type is the one the tables and the reference use. */
 export type CsrGraph = SparseGraph;
 
 export function checkGraph(g: CsrGraph, V: number, name: string): void {
-  const where = `graph '${name}'`;
-  if (g.V !== V) throw new KernelRuntimeError(`${where} has ${g.V} rows but the vocabulary has ${V} tokens`);
-  if (g.rowPtr.length !== V + 1 || g.rowPtr[0] !== 0) throw new KernelRuntimeError(`${where}: rowPtr must have V + 1 entries starting at 0`);
-  const nnz = g.rowPtr[V]!;
-  if (g.col.length !== nnz || g.w.length !== nnz) throw new KernelRuntimeError(`${where}: col and w must have rowPtr[V] = ${nnz} entries`);
-  for (let v = 0; v < V; v++) {
-    const a = g.rowPtr[v]!;
-    const b = g.rowPtr[v + 1]!;
-    if (b < a) throw new KernelRuntimeError(`${where}: rowPtr decreases at row ${v}`);
-    let s = 0;
-    for (let j = a; j < b; j++) {
-      const c = g.col[j]!;
-      if (!(c >= 0 && c < V)) throw new KernelRuntimeError(`${where}: row ${v} has column ${c} outside 0..${V - 1}`);
-      if (!(g.w[j]! >= 0)) throw new KernelRuntimeError(`${where}: row ${v} has a negative or NaN weight`);
-      s += g.w[j]!;
-    }
-    if (b > a && Math.abs(s - 1) > 1e-9) throw new KernelRuntimeError(`${where}: row ${v} sums to ${s}, not 1 (graphs are row-stochastic)`);
+  checkGraphShape(g, V, `graph '${name}'`);
+}
+
+/**
+ * A graph from a JSON file {V, rowPtr, col, w} (CSR, row-stochastic) for a vocabulary of V tokens:
+ * size and nesting bounded, parsed, every field checked (checkGraphShape) before it is used.
+ * Throws KernelRuntimeError naming the file and the field, row or entry at fault.
+ */
+export function loadGraphFile(file: string, V: number): CsrGraph {
+  let doc: unknown;
+  try {
+    doc = readJsonFile(file);
+  } catch (err) {
+    if (err instanceof SpecValidationError) throw new KernelRuntimeError(err.issues.map((i) => i.message).join('; '));
+    throw err;
   }
+  return graphFromJson(doc, file, V);
+}
+
+/** A parsed JSON graph document from `file` (for messages), checked as loadGraphFile checks it. */
+export function graphFromJson(doc: unknown, file: string, V: number): CsrGraph {
+  const o = doc as Record<string, unknown> | null;
+  const shape = `'${file}' must be a JSON graph {V: ${V}, rowPtr, col, w} (CSR, row-stochastic)`;
+  if (!o || typeof o !== 'object' || Array.isArray(o)) throw new KernelRuntimeError(`${shape}; it is ${Array.isArray(o) ? 'an array' : JSON.stringify(o)}`);
+  if (o['V'] !== V) throw new KernelRuntimeError(`${shape}; its V is ${JSON.stringify(o['V'])}`);
+  const arr = (key: string): number[] => {
+    const x = o[key];
+    if (!Array.isArray(x)) throw new KernelRuntimeError(`${shape}; its ${key} is not an array`);
+    const bad = x.findIndex((y) => typeof y !== 'number');
+    if (bad >= 0) throw new KernelRuntimeError(`'${file}': ${key}[${bad}] is ${JSON.stringify(x[bad])}, not a number`);
+    return x as number[];
+  };
+  const rowPtr = arr('rowPtr');
+  const col = arr('col');
+  const w = arr('w');
+  // Check the raw numbers (no int32 wrap-around) before converting them.
+  const g = { V, rowPtr, col, w } as unknown as CsrGraph;
+  checkGraphShape(g, V, `'${file}'`);
+  return { V, rowPtr: Int32Array.from(rowPtr), col: Int32Array.from(col), w: Float64Array.from(w) };
 }
 
 /** sum_g weight_g A_g as one CSR (columns sorted; the effective jump operator of proportional channels). */

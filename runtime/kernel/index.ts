@@ -23,6 +23,8 @@ import { KernelRuntimeError } from './errors.ts';
 import type { CsrGraph } from './graph.ts';
 import { buildKnnGraphGpu, type KnnReport } from './knn.ts';
 import { buildRateTables } from './tables/index.ts';
+import { MAX_VOCAB } from '../../compiler/limits.ts';
+import { checkGraph } from './graph.ts';
 
 export { KernelRuntime, type KernelRuntimeInputs, type BatchShape, type DescribeInfo } from './runtime.ts';
 export { KernelRuntimeError } from './errors.ts';
@@ -45,12 +47,21 @@ export interface CreateKernelRuntimeInputs extends KernelRuntimeInputs {
   classes?: Record<string, Int32Array>;
 }
 
+/** Refuses a vocabulary size outside [2, MAX_VOCAB] before anything is sized by it. */
+export function checkVocabulary(V: number, what = 'the vocabulary'): void {
+  if (!(Number.isInteger(V) && V >= 2)) throw new KernelRuntimeError(`${what} must be a whole number of tokens >= 2, got ${V}`);
+  if (V > MAX_VOCAB) throw new KernelRuntimeError(`${what} is ${V} tokens, more than the limit ${MAX_VOCAB} (docs/limits.md); every kernel table and buffer is sized by it`);
+}
+
 /**
  * Binds `spec` to a vocabulary and its inputs on `gpu`: builds the knn graphs it lacks on the GPU
  * (from `embeddings`), builds rate tables for tabulated schedules (runtime/kernel/tables), and
  * compiles the pipelines every call needs.
  */
 export async function createKernelRuntime(gpu: Gpu, spec: KernelSpec, inputs: CreateKernelRuntimeInputs): Promise<KernelRuntime> {
+  // Bounds and the given graphs are checked before anything is built or allocated for them.
+  checkVocabulary(inputs.V);
+  for (const [name, g] of Object.entries(inputs.graphs ?? {})) checkGraph(g, inputs.V, name);
   const graphs: Record<string, CsrGraph> = { ...(inputs.graphs ?? {}) };
   const built: Record<string, { hash: string; report: KnnReport }> = {};
   for (const g of spec.graphs) {

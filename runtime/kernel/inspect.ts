@@ -1,6 +1,7 @@
 // Every kernel quantity for one position, computed on the GPU (`dlmk inspect`, docs/inspect.md).
 import { KernelRuntimeError } from './errors.ts';
 import type { KernelRuntime } from './runtime.ts';
+import { MAX_HOPS } from '../../compiler/limits.ts';
 
 export interface InspectRequest {
   t: number;
@@ -67,10 +68,12 @@ function fromMixture(V: number, S: number, xt: number, w: ArrayLike<number>, wal
 export async function inspectGpu(rt: KernelRuntime, q: InspectRequest): Promise<InspectResult> {
   const { V, S } = rt;
   const notes: string[] = [];
+  for (const [name, b] of Object.entries(rt.builtGraphs)) for (const n of b.report.notes ?? []) notes.push(`graph '${name}': ${n}`);
   if (!(Number.isInteger(q.x0) && q.x0 >= 0 && q.x0 < V)) throw new KernelRuntimeError(`x0 = ${q.x0} is not a token (0..${V - 1})`);
   if (!(Number.isInteger(q.xt) && q.xt >= 0 && q.xt < S)) throw new KernelRuntimeError(`xt = ${q.xt} is not a state (0..${S - 1})`);
   if (!(q.s >= 0 && q.s <= q.t && q.t <= 1)) throw new KernelRuntimeError(`times must satisfy 0 <= s <= t <= 1, got s = ${q.s}, t = ${q.t}`);
   if (q.logits.length !== V) throw new KernelRuntimeError(`logits have ${q.logits.length} values, the vocabulary ${V}`);
+  if (q.H !== undefined && !(Number.isInteger(q.H) && q.H >= 0 && q.H <= MAX_HOPS)) throw new KernelRuntimeError(`the hop truncation H = ${q.H} must be a whole number in [0, ${MAX_HOPS}] (docs/limits.md; inspect's --H)`);
   const co = rt.transition(0, q.t, q.H);
   const row = Array.from(await rt.rows([q.x0], q.t, { H: q.H }));
   const column = Array.from(await rt.columns([q.xt], q.t, { H: q.H }));

@@ -29,6 +29,8 @@ export interface KnnReport {
   fallbacks: number;
   candidates: number;
   seconds: number;
+  /** What was done with input that has no single reading: all-zero rows, k of at least V. */
+  notes?: string[];
 }
 
 /** Unit rows in float64, the reference's way (a zero row stays zero). */
@@ -57,6 +59,17 @@ export async function buildKnnGraphGpu(gpu: Gpu, emb: Float32Array | Float64Arra
   const classes = opts.classes ?? null;
   if (classes && classes.length !== V) throw new KernelRuntimeError(`knn: classes has ${classes.length} entries, expected ${V}`);
   const unit = unitRows(emb, V, d);
+  const notes: string[] = [];
+  const zero: number[] = [];
+  for (let v = 0; v < V; v++) {
+    let any = false;
+    for (let j = 0; j < d && !any; j++) any = unit[v * d + j] !== 0;
+    if (!any) zero.push(v);
+  }
+  if (zero.length) {
+    notes.push(`${zero.length} embedding row${zero.length === 1 ? ' is' : 's are'} all zeros (${zero.slice(0, 5).join(', ')}${zero.length > 5 ? ', ...' : ''}): a zero row has no direction, so its cosine with every token is taken as 0 and its neighbours are the k tokens of smallest index among equals`);
+  }
+  if (opts.k > V - 1) notes.push(`k = ${opts.k} is at least the vocabulary (${V} tokens): each token's neighbours are all ${V - 1} others`);
   const d4 = Math.ceil(d / 4);
   const unit32 = new Float32Array(V * d4 * 4);
   for (let v = 0; v < V; v++) for (let j = 0; j < d; j++) unit32[v * d4 * 4 + j] = unit[v * d + j]!;
@@ -116,7 +129,7 @@ export async function buildKnnGraphGpu(gpu: Gpu, emb: Float32Array | Float64Arra
     nbr.push(m);
   }
   const graph = finishKnn(nbr, V, opts.symmetric);
-  return { graph, hash: graphHash(graph), report: { fallbacks, candidates: K, seconds: (performance.now() - t0) / 1000 } };
+  return { graph, hash: graphHash(graph), report: { fallbacks, candidates: K, seconds: (performance.now() - t0) / 1000, notes } };
 }
 
 /** Symmetrisation ((w_uv + w_vu) / 2 over the union), row normalisation, self-loop for an empty row: as the reference. */

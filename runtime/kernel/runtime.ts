@@ -23,6 +23,7 @@ import { klPartialProgram, priorIterProgram, priorSampleProgram } from '../../co
 import { countsProgram, ruleGraphs, rulesProgram, rulesSeqProgram, sequenceLevel } from '../../compiler/wgsl/rules.ts';
 import { kernelStructure, type KernelStructure } from './structure.ts';
 import { Workspace } from './workspace.ts';
+import { MAX_VOCAB } from '../../compiler/limits.ts';
 
 const MAX_GROUPS = 4;
 /** Intervals of the clock table of a non-proportional kernel with tabulated rates (GPU corruption). */
@@ -96,7 +97,7 @@ export class KernelRuntime {
   readonly ws: Workspace;
   private piA: { H: number; buf: GPUBuffer } | null = null;
   /** Graphs built on the GPU by createKernelRuntime, with their hash and build report. */
-  readonly builtGraphs: Record<string, { hash: string; report: { fallbacks: number; candidates: number; seconds: number } }> = {};
+  readonly builtGraphs: Record<string, { hash: string; report: { fallbacks: number; candidates: number; seconds: number; notes?: string[] } }> = {};
   private readonly maxColumns: number;
   private readonly sparseHops: boolean;
   /** Rates come from tables (inputs.rates), not from the IR's closed forms. */
@@ -104,6 +105,7 @@ export class KernelRuntime {
 
   constructor(readonly gpu: Gpu, readonly spec: KernelSpec, readonly V: number, inputs: KernelRuntimeInputs) {
     if (!(Number.isInteger(V) && V >= 2)) throw new KernelRuntimeError(`the vocabulary must have at least 2 tokens, got ${V}`);
+    if (V > MAX_VOCAB) throw new KernelRuntimeError(`the vocabulary is ${V} tokens, more than the limit ${MAX_VOCAB} (docs/limits.md)`);
     this.st = kernelStructure(spec);
     this.S = V + (spec.hasMask ? 1 : 0);
     this.co = new KernelCoefficients(this.st, inputs.rates ?? exprRates(this.st));

@@ -14,6 +14,8 @@ import { integrate } from './integrate.ts';
 import { monotoneCubic } from './monotone.ts';
 import { mutualInfoSchedule, MutualInfoError, scheduleCurve, type ShareKernel } from './mutual-info.ts';
 import type { MutualInfoReport, RateTables, RateTablesInputs, RateTablesOptions } from './types.ts';
+import { MAX_VOCAB } from '../../../compiler/limits.ts';
+import { checkGraphShape } from './graph.ts';
 
 export { MutualInfoError };
 
@@ -99,8 +101,30 @@ function mixGraphs(parts: Array<[SparseGraph, number]>): SparseGraph {
   return { V, rowPtr, col, w };
 }
 
+/**
+ * A law over V tokens: V finite non-negative entries summing to 1. Refused otherwise, naming the
+ * first bad entry (a sum that overflowed to inf, or was normalised from one, shows as such).
+ */
+export function checkLaw(p: ArrayLike<number>, V: number, what: string): void {
+  if (p.length !== V) throw new RateTablesError(`${what} has ${p.length} entries, the vocabulary ${V} tokens`);
+  let s = 0;
+  for (let i = 0; i < V; i++) {
+    const x = p[i]!;
+    if (!(x >= 0 && x < Infinity)) throw new RateTablesError(`${what}: entry ${i} is ${x}; a probability is finite and >= 0`);
+    s += x;
+  }
+  if (!(Math.abs(s - 1) <= 1e-6)) {
+    throw new RateTablesError(`${what} sums to ${s}, not 1${s === 0 ? ' (no token has mass: were its values so large that their sum overflowed before normalising?)' : ''}`);
+  }
+}
+
 export function buildRateTables(spec: KernelSpec, inputs: RateTablesInputs): RateTables {
   const o = { ...DEFAULTS, ...inputs.options };
+  // Graphs checked before the key hashes them or a table loops over them.
+  if (!(Number.isInteger(inputs.V) && inputs.V >= 1 && inputs.V <= MAX_VOCAB)) throw new RateTablesError(`the vocabulary V = ${inputs.V} is not a whole number in [1, ${MAX_VOCAB}] (docs/limits.md)`);
+  for (const [name, g] of Object.entries(inputs.graphs ?? {})) checkGraphShape(g, inputs.V, `graph '${name}'`);
+  if (inputs.unigram) checkLaw(inputs.unigram, inputs.V, 'the unigram law');
+  for (const [name, p] of Object.entries(inputs.dists ?? {})) checkLaw(p, inputs.V, `the distribution '${name}'`);
   const key = tablesKey(spec, inputs, o);
   const hit = cache.get(key);
   if (hit) return hit;
