@@ -6,6 +6,7 @@ import type { Command, CommandContext } from '../command.ts';
 import { parseCommand, type CommandDecl } from '../options.ts';
 import { formatCount, formatDuration, Progress } from '../progress.ts';
 import { userError } from '../errors.ts';
+import { makeDir } from '../io.ts';
 
 const decl = {
   name: 'compare',
@@ -26,6 +27,8 @@ const compare: Command = {
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { positionals, options: o } = parseCommand(decl, ctx.argv);
+    // A folder that cannot exist (e.g. under /proc, where a recursive mkdir never returns) fails now.
+    if (o.out) makeDir(o.out, 'the experiment folder');
     const lib = await import('../../runtime/compare/index.ts');
     const progress = new Progress(process.stderr, 'train', 50);
     const note = (l: string) => (o.quiet ? undefined : progress.note(l));

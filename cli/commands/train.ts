@@ -3,6 +3,7 @@
 // SIGINT/SIGTERM turned into "checkpoint, then stop" (a second Ctrl-C stops at once).
 import type { Command, CommandContext } from '../command.ts';
 import { UsageError } from '../command.ts';
+import { makeDir } from '../io.ts';
 import { parseCommand, type CommandDecl } from '../options.ts';
 import { formatCount, formatDuration, Progress } from '../progress.ts';
 import { userError } from '../errors.ts';
@@ -31,6 +32,8 @@ const train: Command = {
     if (!file && !options.resume) throw new UsageError('name a run spec (RUN.json), or a run to continue with --resume DIR');
     if (file && options.resume) throw new UsageError('give either RUN.json (a new run) or --resume DIR (continue a run), not both');
     if (options.resume && options.out) throw new UsageError('--resume DIR is the run folder; --out does not apply');
+    // A folder that cannot exist (e.g. under /proc, where a recursive mkdir never returns) fails now.
+    if (options.out) makeDir(options.out, 'the run folder');
     const lib = await import('../../runtime/train/index.ts');
     const progress = new Progress(process.stderr, 'train', 1);
     const note = (l: string) => (options.quiet ? undefined : progress.note(l));
