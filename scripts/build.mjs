@@ -42,7 +42,7 @@ writeFileSync(join(dist, 'package.json'), JSON.stringify({ name: `${pkg.name}-di
 
 const outdir = join(dist, 'bin');
 const { build } = await import('esbuild');
-const INLINE = /^(chevrotain|@chevrotain\/[^/]+|lodash-es)(\/|$)/;
+const INLINE = /^(chevrotain|@chevrotain\/[^/]+|lodash-es|ajv|fast-deep-equal|fast-uri|json-schema-traverse|require-from-string)(\/|$)/;
 await build({
   entryPoints: [join(root, 'cli', 'main.ts')],
   bundle: true,
