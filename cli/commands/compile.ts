@@ -11,9 +11,8 @@ import { UsageError } from '../command.ts';
 import { checkKernel, formatDiagnostics } from '../../compiler/index.ts';
 import { parseCommand, usageOf, type CommandDecl } from '../options.ts';
 import { makeDir, parseSets, readText, SET_OPTION } from '../io.ts';
+import { MAX_VOCAB } from '../../compiler/limits.ts';
 
-/** The vocabulary bound of --vocab (as dlmk inspect's): 2^24 tokens. */
-export const MAX_VOCAB = 2 ** 24;
 
 const decl = {
   name: 'compile',

@@ -12,12 +12,12 @@ import type { KernelSpec } from '../../specs/types/kernel.ts';
 import { loadEmbeddings, parseNpy, type Embeddings } from '../../runtime/data/embeddings.ts';
 import { parseSets, readText, SET_OPTION } from '../io.ts';
 import { parseCommand, usageOf, type CommandDecl } from '../options.ts';
+import { MAX_HOPS, MAX_VOCAB } from '../../compiler/limits.ts';
 import { dirname, isAbsolute, join } from 'node:path';
 import { mulberry32 } from '../../runtime/data/random.ts';
 
-/** Declared bounds: the hop truncation (the runtime's ceiling on hops) and the vocabulary (2^24 tokens). */
-export const MAX_HOPS = 4096;
-export const MAX_VOCAB = 2 ** 24;
+// Declared bounds (compiler/limits.ts, docs/limits.md): --H up to MAX_HOPS (4096, the runtime's
+// ceiling on hops), --vocab up to MAX_VOCAB (2^24 tokens).
 
 const decl = {
   name: 'inspect',
