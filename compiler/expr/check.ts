@@ -186,7 +186,69 @@ export function checkNonNegative(e: Expr, opts: CheckOptions = {}): CheckResult 
   if (proved) return { ok: true, how: 'symbolic' };
   const [t, value] = gridMin((x) => at(p.e, x), p.lo, p.hi);
   if (Number.isNaN(value) || value < 0) return { ok: false, t, value };
+  // The grid saw no negative value, but the proof did not go through: a dip narrower than the
+  // grid (negative only within 1e-9 of some t) would pass. Search where the interval bound is
+  // lowest, far deeper than the proof, for a negative value or a proof.
+  const found = searchNegative(p.e, p.lo, p.hi);
+  if (found) return { ok: false, t: found[0], value: found[1] };
   return { ok: true, how: 'grid' };
+}
+
+/** Evaluations of the deep search (each an interval and a point evaluation). */
+const SEARCH_BUDGET = 3000;
+
+/**
+ * Interval branch and bound for a negative value of e on [lo, hi]: the piece whose interval lower
+ * bound is smallest is halved first (down to pieces of 1e-15), and each piece's midpoint is
+ * evaluated. Returns [t, e(t)] with e(t) < 0 (or NaN), or undefined when none was found within
+ * the budget or every piece was proven non-negative.
+ */
+function searchNegative(e: Expr, lo: number, hi: number): [number, number] | undefined {
+  // A binary heap on the interval's lower bound.
+  const heap: Array<[number, number, number]> = [];
+  const push = (a: number, b: number) => {
+    const i = evalInterval(e, { t: [a, b] });
+    if (!i.nan && i.lo >= 0) return; // proven on this piece
+    const key = i.nan ? -Infinity : i.lo;
+    heap.push([key, a, b]);
+    let k = heap.length - 1;
+    while (k > 0) {
+      const up = (k - 1) >> 1;
+      if (heap[up]![0] <= key) break;
+      [heap[up], heap[k]] = [heap[k]!, heap[up]!];
+      k = up;
+    }
+  };
+  const pop = (): [number, number, number] => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length) {
+      heap[0] = last;
+      let k = 0;
+      for (;;) {
+        const l = 2 * k + 1;
+        const r = l + 1;
+        let m = k;
+        if (l < heap.length && heap[l]![0] < heap[m]![0]) m = l;
+        if (r < heap.length && heap[r]![0] < heap[m]![0]) m = r;
+        if (m === k) break;
+        [heap[m], heap[k]] = [heap[k]!, heap[m]!];
+        k = m;
+      }
+    }
+    return top;
+  };
+  push(lo, hi);
+  for (let n = 0; n < SEARCH_BUDGET && heap.length; n++) {
+    const [, a, b] = pop();
+    const mid = a + (b - a) / 2;
+    const v = at(e, mid);
+    if (Number.isNaN(v) || v < 0) return [mid, v];
+    if (!(b - a > 1e-15 && mid > a && mid < b)) continue;
+    push(a, mid);
+    push(mid, b);
+  }
+  return undefined;
 }
 
 /**

@@ -171,7 +171,9 @@ test('rows 11-13, 18: graph files that are not JSON, too large, or negative, and
   refused(a, /graph\.txt\.json/, 'a graph file that is not JSON');
 });
 
-test('rows 14-16: 10k params checked in seconds; binary, UTF-16 and BOM files', async () => {
+test('rows 14-16, 20: 10k params checked in seconds; binary, UTF-16 and BOM files; a rate negative only within 1e-9 of some t is found', async () => {
+  const dip = kernel('narrow_dip', 'schedule loglinear(eps = 1e-3)\nchannel mask weight 1\nchannel reset(uniform) rate 1 - 2 * exp(-((t - 0.3) * 1e9)^2)\nloss elbo\nsampler ancestral(steps = 16) { denoise argmax }');
+  const dipRun = runDlmk(['check', dip], quick);
   let big = 'kernel big "10k params"\n';
   for (let i = 0; i < 10_000; i++) big += `param p${i}: real = 0.5 in [0, 1]\n`;
   big += 'schedule loglinear(eps = 1e-3)\nchannel mask weight p0 + (1 - p0)\nloss elbo\nsampler ancestral(steps = 16) { denoise argmax }\n';
@@ -187,6 +189,7 @@ test('rows 14-16: 10k params checked in seconds; binary, UTF-16 and BOM files', 
   assert.is((out.match(/utf16\.kernel:\d+:\d+: error/g) ?? []).length, 1, 'one message for a UTF-16 file');
   assert.is((out.match(/binary\.kernel:\d+:\d+: error/g) ?? []).length, 1, 'one message for a binary file');
   assert.match(out, /bom\.kernel: ok/);
+  refused(await dipRun, /narrow_dip\.kernel:3:\d+: error: the rate of channel reset\(uniform\) is -0\.\d+ at t = 0\.3; a rate must be >= 0/, 'a rate negative within 1e-9 of t = 0.3');
 });
 
 test.run();
