@@ -1,6 +1,6 @@
 // Small helpers the CLI commands share: reading a file and creating an output folder with a
 // one-paragraph error, and the `--set name=value` overrides of kernel parameters.
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './command.ts';
 
@@ -32,9 +32,10 @@ export const SET_OPTION = { type: 'string', multiple: true, placeholder: 'NAME=V
 /**
  * Creates `dir` and its missing parents one level at a time (not fs.mkdirSync's `recursive`, which
  * loops forever under /proc, where mkdir answers ENOENT for a parent that exists), or throws a
- * one-paragraph UsageError naming the folder and why.
+ * one-paragraph UsageError naming the folder and why. With `probe`, the levels it created are
+ * removed again: the check that the folder can exist, made before any work, leaving no trace.
  */
-export function makeDir(dir: string, what = 'the output folder'): void {
+export function makeDir(dir: string, what = 'the output folder', o: { probe?: boolean } = {}): void {
   const missing: string[] = [];
   let p = resolve(dir);
   for (;;) {
@@ -53,14 +54,20 @@ export function makeDir(dir: string, what = 'the output folder'): void {
     if (up === p) break;
     p = up;
   }
-  for (const m of missing.reverse()) {
-    try {
-      mkdirSync(m);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
-      const why = code === 'ENOENT' ? 'the system does not allow a folder there' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (err as Error).message;
-      throw new UsageError(`cannot create ${what} '${dir}': ${why}`, 1);
+  const made: string[] = [];
+  try {
+    for (const m of missing.reverse()) {
+      try {
+        mkdirSync(m);
+        made.push(m);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') continue;
+        const why = code === 'ENOENT' ? 'the system does not allow a folder there' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (err as Error).message;
+        throw new UsageError(`cannot create ${what} '${dir}': ${why}`, 1);
+      }
     }
+  } finally {
+    if (o.probe) for (const m of made.reverse()) rmdirSync(m);
   }
 }

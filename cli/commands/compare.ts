@@ -28,7 +28,7 @@ const compare: Command = {
   async run(ctx: CommandContext): Promise<number> {
     const { positionals, options: o } = parseCommand(decl, ctx.argv);
     // A folder that cannot exist (e.g. under /proc, where a recursive mkdir never returns) fails now.
-    if (o.out) makeDir(o.out, 'the experiment folder');
+    if (o.out) makeDir(o.out, 'the experiment folder', { probe: true });
     const lib = await import('../../runtime/compare/index.ts');
     const progress = new Progress(process.stderr, 'train', 50);
     const note = (l: string) => (o.quiet ? undefined : progress.note(l));

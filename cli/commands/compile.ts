@@ -53,9 +53,10 @@ const compile: Command = {
       ctx.stderr(`${file}: ${n} error${n === 1 ? '' : 's'}; nothing written`);
       return 1;
     }
-    // Output folders first: a folder that cannot exist fails before any GPU work.
-    if (out) makeDir(out);
-    if (wgsl) makeDir(wgsl, 'the WGSL folder');
+    // Output folders first: a folder that cannot exist fails before any GPU work (and nothing is
+    // created until there is something to write).
+    if (out) makeDir(out, 'the output folder', { probe: true });
+    if (wgsl) makeDir(wgsl, 'the WGSL folder', { probe: true });
     const emb = options.embeddings;
     let V = options.vocab;
     if (emb) {
@@ -65,6 +66,7 @@ const compile: Command = {
     } else if (options.tensor || options.classes) throw new UsageError('--tensor and --classes go with --embeddings');
     if (out) {
       const target = join(out, `${r.spec.name}.spec.json`);
+      makeDir(out);
       try {
         writeFileSync(target, JSON.stringify(r.spec, null, 2) + '\n');
       } catch (err) {
@@ -76,6 +78,7 @@ const compile: Command = {
       const { kernelWgsl, wgslFileText } = await import('../codegen.ts');
       const o = { V: V ?? 1024, lanes: lanes ?? 64 };
       const files = kernelWgsl(r.spec, o);
+      makeDir(wgsl, 'the WGSL folder');
       for (const f of files) {
         const target = join(wgsl, f.file);
         try {

@@ -33,7 +33,7 @@ const train: Command = {
     if (file && options.resume) throw new UsageError('give either RUN.json (a new run) or --resume DIR (continue a run), not both');
     if (options.resume && options.out) throw new UsageError('--resume DIR is the run folder; --out does not apply');
     // A folder that cannot exist (e.g. under /proc, where a recursive mkdir never returns) fails now.
-    if (options.out) makeDir(options.out, 'the run folder');
+    if (options.out) makeDir(options.out, 'the run folder', { probe: true });
     const lib = await import('../../runtime/train/index.ts');
     const progress = new Progress(process.stderr, 'train', 1);
     const note = (l: string) => (options.quiet ? undefined : progress.note(l));

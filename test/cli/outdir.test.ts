@@ -31,6 +31,12 @@ test('train and compare refuse an output folder under /proc before any work', as
   const b = await usage(compare, `${root}specs/examples/paper.json`, '--out', '/proc/dlmk-x/y');
   assert.match(b.message, /^cannot create the experiment folder '\/proc\/dlmk-x\/y'/);
   assert.ok(Date.now() - t0 < 5000, 'at once');
+  // The check leaves nothing behind when the command then fails for another reason.
+  const tmp = mkdtempSync(join(tmpdir(), 'dlmk-outdir-'));
+  const c = await usage(train, join(tmp, 'absent.json'), '--out', join(tmp, 'run/a'));
+  assert.match(c.message, /absent\.json/);
+  assert.not.ok(existsSync(join(tmp, 'run')), 'no folder created by the check');
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 test('makeDir: creates missing parents, accepts an existing folder, names a file in the way', () => {
