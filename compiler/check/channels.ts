@@ -3,7 +3,8 @@
 import type * as A from '../../grammar/index.ts';
 import { didYouMean } from '../../grammar/index.ts';
 import type { Expr, Operator } from '../../specs/types/kernel.ts';
-import { checkConstantSum, checkFinite, checkNonNegative, formatExpr, paramsUsed } from '../expr/index.ts';
+import { checkConstantSum, checkFinite, checkNonNegative, evalExpr, formatExpr, paramsUsed, substituteParams } from '../expr/index.ts';
+import { MAX_LAMBDA } from '../limits.ts';
 import { scopes, show, type ExprLowering } from './expressions.ts';
 import type { CheckContext } from './context.ts';
 import { exprKey, memo } from './memo.ts';
@@ -174,7 +175,21 @@ function checkRates(ctx: CheckContext, chans: CheckedChannel[]): boolean {
     if (!c.rate || !ok) continue;
     const rate = c.rate;
     const r = memo(exprKey('finite', [rate], params), () => checkFinite(rate, { params, t: [0, 1] }));
-    if (r.ok) continue;
+    if (r.ok) {
+      // Its cumulative rate Lambda_c(1) (the trapezoid rule on 1025 points: enough to see the scale).
+      const L1 = memo(exprKey('lambda1', [rate], params), () => {
+        const n = 1024;
+        let sum = 0;
+        for (let i = 0; i <= n; i++) sum += (i === 0 || i === n ? 0.5 : 1) * evalExpr(substituteParams(rate, params), { t: i / n });
+        return sum / n;
+      });
+      if (L1 > MAX_LAMBDA) {
+        const cl = c.decl.clauses.find((k) => k.clause === 'rate')!;
+        ctx.error(cl.expr.loc, 'rate-too-large', `the rate of channel ${operatorText(c.operator)} integrates to Lambda(1) = ${fmt(L1)}, more than the limit ${MAX_LAMBDA} (docs/limits.md): exp(-Lambda(1)) is 0 long before, and rates this large overflow the reverse step and the ELBO weight`);
+        ok = false;
+      }
+      continue;
+    }
     const cl = c.decl.clauses.find((k) => k.clause === 'rate')!;
     const what = `the rate of channel ${operatorText(c.operator)} is ${Number.isNaN(r.value) ? 'not a number' : fmt(r.value)} at t = ${fmt(r.t)}`;
     if (!Number.isNaN(r.value) && (r.t === 0 || r.t === 1)) ctx.warn(cl.expr.loc, 'infinite-rate', `${what}; the loss weight is unbounded there`);

@@ -53,7 +53,9 @@ test('rows 2-4, 8: hops, --H and --vocab beyond their limits are refused up fron
   const cap = kernel('big_cap', `${MASKING}\nhops adaptive(cap = 100000)`);
   const huge = kernel('huge_lambda', 'schedule Lambda(t) = 1e300 * t\nchannel mask\nloss elbo\nsampler ancestral(steps = 16) { denoise argmax }');
   const lin = kernel('huge_linear', 'schedule linear(max = 1e30)\nchannel mask\nloss elbo\nsampler ancestral(steps = 16) { denoise argmax }');
-  const [a, b, x, y] = await Promise.all([runDlmk(['check', hops], quick), runDlmk(['check', cap], quick), runDlmk(['check', huge], quick), runDlmk(inspect(lin), quick)]);
+  const rate = kernel('huge_rate', 'schedule loglinear(eps = 1e-3)\nchannel mask rate 1e300\nloss elbo\nsampler ancestral(steps = 16) { denoise argmax }');
+  const [a, b, x, y] = await Promise.all([runDlmk(['check', hops], quick), runDlmk(['check', cap], quick), runDlmk(['check', huge, rate], quick), runDlmk(inspect(lin), quick)]);
+  refused(x, /huge_rate\.kernel:3:\d+: error: the rate of channel mask integrates to Lambda\(1\) = 1e\+300, more than the limit 10000/, 'channel mask rate 1e300');
   refused(x, /huge_lambda\.kernel:2:\d+: error: .*Lambda\(1\) = 1e\+300 is more than the limit 10000/, 'Lambda = 1e300 t');
   refused(y, /huge_linear\.kernel:2:\d+: error: .*Lambda\(1\) = 1e\+30 is more than the limit 10000/, 'linear(max = 1e30)');
   refused(a, new RegExp(`many_hops\\.kernel:\\d+:\\d+: error: hops 100000 is more than the limit ${MAX_HOPS}`), 'hops 100000');
@@ -189,7 +191,7 @@ test('rows 14-16, 20: 10k params checked in seconds; binary, UTF-16 and BOM file
   assert.is((out.match(/utf16\.kernel:\d+:\d+: error/g) ?? []).length, 1, 'one message for a UTF-16 file');
   assert.is((out.match(/binary\.kernel:\d+:\d+: error/g) ?? []).length, 1, 'one message for a binary file');
   assert.match(out, /bom\.kernel: ok/);
-  refused(await dipRun, /narrow_dip\.kernel:3:\d+: error: the rate of channel reset\(uniform\) is -0\.\d+ at t = 0\.3; a rate must be >= 0/, 'a rate negative within 1e-9 of t = 0.3');
+  refused(await dipRun, /narrow_dip\.kernel:4:\d+: error: the rate of channel reset\(uniform\) is -0\.\d+ at t = 0\.3; a rate must be >= 0/, 'a rate negative within 1e-9 of t = 0.3');
 });
 
 test.run();

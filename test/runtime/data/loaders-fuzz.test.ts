@@ -91,7 +91,7 @@ test('3,000 mutated JSON graphs: a checked row-stochastic CSR graph or an error 
   const structured = (): string => {
     const doc = { V: V as unknown, rowPtr: [...rowPtr] as unknown[], col: [...col] as unknown[], w: [...w] as unknown[] };
     for (let k = 0, n = 1 + int(3); k < n; k++) {
-      const key = (['rowPtr', 'col', 'w', 'col', 'w'] as const)[int(5)];
+      const key = (['rowPtr', 'col', 'w', 'col', 'w'] as const)[int(5)]!;
       const arr = doc[key];
       const j = int(arr.length);
       const m = int(8);
