@@ -118,6 +118,25 @@ export function checkLaw(p: ArrayLike<number>, V: number, what: string): void {
   }
 }
 
+/**
+ * Non-negative weights (e.g. unigram counts from a file) as a law: entries checked (finite, >= 0,
+ * named by index), scaled by their largest before summing so that values near 1e308 do not
+ * overflow the sum. `what` names the source in messages (e.g. "'unigram.json' (the unigram law)").
+ */
+export function normaliseLaw(xs: ArrayLike<number>, what: string): Float64Array {
+  let max = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!;
+    if (!(x >= 0 && x < Infinity)) throw new RateTablesError(`${what}: entry ${i} is ${x}; weights must be finite and >= 0`);
+    if (x > max) max = x;
+  }
+  if (!(max > 0)) throw new RateTablesError(`${what}: every entry is 0; a law needs a token with mass`);
+  const out = Float64Array.from(xs, (x) => x / max);
+  const z = out.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < out.length; i++) out[i]! /= z;
+  return out;
+}
+
 export function buildRateTables(spec: KernelSpec, inputs: RateTablesInputs): RateTables {
   const o = { ...DEFAULTS, ...inputs.options };
   // Graphs checked before the key hashes them or a table loops over them.

@@ -10,6 +10,7 @@ import { KernelRuntimeError } from '../../../runtime/kernel/errors.ts';
 import { parseJsonText } from '../../../specs/kernel-check.ts';
 import { SpecValidationError } from '../../../specs/validate.ts';
 import { mulberry32 } from '../../../runtime/data/random.ts';
+import { checkLaw, normaliseLaw, RateTablesError } from '../../../runtime/kernel/tables/index.ts';
 
 const rand = mulberry32(0x13f022);
 const int = (n: number) => Math.floor(rand() * n);
@@ -139,6 +140,16 @@ test('a graph nested thousands deep, rowPtr of 1e9, and non-JSON text: refused b
     }
     assert.ok(performance.now() - t0 < 1000);
   }
+});
+
+test('laws: weights near 1e308 normalise without overflow; NaN, inf, negative and all-zero weights are refused by entry', () => {
+  const p = normaliseLaw(new Float64Array(8).fill(1e308), "'u.json'");
+  for (const x of p) assert.is(x, 0.125);
+  checkLaw(p, 8, 'p');
+  for (const [xs, message] of [[[1, NaN], /'u\.json': entry 1 is NaN/], [[1, Infinity], /entry 1 is Infinity/], [[0, -1], /entry 1 is -1/], [[0, 0], /every entry is 0/]] as const) {
+    assert.throws(() => normaliseLaw(xs, "'u.json'"), (e: unknown) => e instanceof RateTablesError && message.test((e as Error).message));
+  }
+  assert.throws(() => checkLaw(new Float64Array(4), 4, 'the unigram law'), /sums to 0, not 1 \(no token has mass: were its values so large that their sum overflowed/);
 });
 
 test.run();
