@@ -113,7 +113,7 @@ export function checkLaw(p: ArrayLike<number>, V: number, what: string): void {
     if (!(x >= 0 && x < Infinity)) throw new RateTablesError(`${what}: entry ${i} is ${x}; a probability is finite and >= 0`);
     s += x;
   }
-  if (!(Math.abs(s - 1) <= 1e-6)) {
+  if (!(Math.abs(s - 1) <= 1e-4)) {
     throw new RateTablesError(`${what} sums to ${s}, not 1${s === 0 ? ' (no token has mass: were its values so large that their sum overflowed before normalising?)' : ''}`);
   }
 }
