@@ -7,7 +7,7 @@ import { dirname, extname, isAbsolute, join } from 'node:path';
 import { compileKernel } from '../../compiler/index.ts';
 import type { KernelSpec } from '../../specs/types/kernel.ts';
 import type { CheckpointKernel } from '../../specs/types/checkpoint.ts';
-import { assertValid } from '../../specs/validate.ts';
+import { loadKernelSpecFile } from '../../specs/kernel-check.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { createKernelRuntime, KernelRuntimeError, type EmbeddingMatrix, type KernelRuntime } from '../kernel/index.ts';
 import { loadEmbeddings, parseNpy } from '../data/embeddings.ts';
@@ -33,18 +33,12 @@ export function specSha256(spec: KernelSpec): string {
 export function compileRunKernel(path: string, params: Record<string, number | boolean>, baseDir: string): { spec: KernelSpec; file: string } {
   const file = resolveKernelPath(path, baseDir);
   if (!file) throw new TrainError(`kernel.path: no kernel file '${path}'`);
-  const text = readFileSync(file, 'utf8');
   if (file.endsWith('.json')) {
     if (Object.keys(params).length) throw new TrainError(`kernel.params: ${file} is a compiled spec, whose parameters are fixed; pass the .kernel file to override them`);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (err) {
-      throw new TrainError(`${file}: not JSON (${(err as Error).message})`);
-    }
-    return { spec: assertValid<KernelSpec>('kernel', doc, file), file };
+    // Bounded read, parse, schema and the semantic check, as validate and inspect do.
+    return { spec: loadKernelSpecFile(file), file };
   }
-  return { spec: compileKernel(text, { path: file, params }), file };
+  return { spec: compileKernel(readFileSync(file, 'utf8'), { path: file, params }), file };
 }
 
 /** A reset("FILE") distribution: a JSON array or a 1-D .npy of V non-negative numbers. */
