@@ -3,12 +3,20 @@
 import { mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './command.ts';
+import { MAX_JSON_BYTES, MAX_KERNEL_BYTES } from '../compiler/limits.ts';
 
 /** The text of a file, or a one-paragraph error that names the path. */
 export function readText(path: string): string {
+  // Bounded before it is read: a .kernel file by MAX_KERNEL_BYTES, anything else (JSON) by MAX_JSON_BYTES.
+  const max = path.toLowerCase().endsWith('.kernel') ? MAX_KERNEL_BYTES : MAX_JSON_BYTES;
   try {
+    const size = statSync(path).size;
+    if (size > max) {
+      throw new UsageError(`'${path}' is ${(size / 2 ** 20).toFixed(1)} MiB, over the ${max / 2 ** 20} MiB limit for ${max === MAX_KERNEL_BYTES ? 'a .kernel file' : 'a spec file'} (compiler/limits.ts, docs/limits.md)`, 1);
+    }
     return readFileSync(path, 'utf8');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     throw new UsageError(`cannot read '${path}': ${why}`, 1);

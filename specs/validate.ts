@@ -19,7 +19,9 @@ export class SpecValidationError extends Error {
   }
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true });
+// The schemas are the project's own and are checked against the JSON Schema meta-schema by the tests
+// (test/specs/schema.test.ts), so compiling them skips that check: it was 61 ms of every `dlmk check`.
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, validateSchema: false });
 const cache = new Map<string, ValidateFunction>();
 
 export function schemaPath(name: string): string {

@@ -15,6 +15,8 @@ import { parseCommand, usageOf, type CommandDecl } from '../options.ts';
 import { MAX_HOPS, MAX_VOCAB } from '../../compiler/limits.ts';
 import { dirname, isAbsolute, join } from 'node:path';
 import { mulberry32 } from '../../runtime/data/random.ts';
+import { loadGraphFile } from '../../runtime/kernel/graph.ts';
+import { normaliseLaw } from '../../runtime/kernel/tables/rate-tables.ts';
 
 // Declared bounds (compiler/limits.ts, docs/limits.md): --H up to MAX_HOPS (4096, the runtime's
 // ceiling on hops), --vocab up to MAX_VOCAB (2^24 tokens).
@@ -174,11 +176,11 @@ const inspect: Command = {
     if (v.get('--graph') && v.get('--embeddings')) throw new UsageError('give --graph or --embeddings, not both');
     if (spec.graphs.length) {
       if (v.get('--graph')) {
-        const doc = JSON.parse(readText(v.get('--graph')!)) as { V: number; rowPtr: number[]; col: number[]; w: number[] };
-        if (!doc || doc.V !== V || !Array.isArray(doc.rowPtr) || !Array.isArray(doc.col) || !Array.isArray(doc.w)) {
-          throw new UsageError(`'${v.get('--graph')}' must be a JSON graph {V: ${V}, rowPtr, col, w} (CSR, row-stochastic)`, 1);
+        try {
+          graphFile = loadGraphFile(v.get('--graph')!, V);
+        } catch (err) {
+          throw new UsageError((err as Error).message, 1);
         }
-        graphFile = { V, rowPtr: Int32Array.from(doc.rowPtr), col: Int32Array.from(doc.col), w: Float64Array.from(doc.w) };
       } else if (v.get('--embeddings')) {
         try {
           emb = loadEmbeddings(v.get('--embeddings')!, { tensor: v.get('--tensor') });
@@ -195,10 +197,13 @@ const inspect: Command = {
     const needsUnigram = spec.channels.some((c) => c.operator.op === 'reset' && c.operator.dist.kind === 'unigram') || spec.schedule.kind === 'mutual_info';
     let unigram: Float64Array | undefined;
     if (v.get('--unigram')) {
-      unigram = readVector(v.get('--unigram')!, V, 'the unigram law');
-      const z = unigram.reduce((a, b) => a + b, 0);
-      if (!(z > 0) || unigram.some((x) => x < 0)) throw new UsageError('the unigram law must be non-negative with a positive sum', 1);
-      unigram = unigram.map((x) => x / z);
+      const file = v.get('--unigram')!;
+      try {
+        unigram = normaliseLaw(readVector(file, V, 'the unigram law'), `'${file}' (the unigram law)`);
+      } catch (err) {
+        if (err instanceof UsageError) throw err;
+        throw new UsageError((err as Error).message, 1);
+      }
     } else if (needsUnigram) {
       unigram = new Float64Array(V).fill(1 / V);
       notes.push('no --unigram: the unigram law is uniform');

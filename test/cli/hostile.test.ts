@@ -165,10 +165,16 @@ test('rows 11-13, 18: graph files that are not JSON, too large, or negative, and
   refused(b, /rowPtr\[V\] = 1000000000 entries|col and w must have rowPtr\[V\] = 1000000000 entries|rowPtr/, 'rowPtr entries of 1e9');
   refused(c, /row 0 \(entry 1\) has weight -0\.5; weights must be finite and >= 0/, 'negative weights on mutual_info');
   assert.not.match(c.stderr, /mutual information is still/);
+  // Weights near 1e308 are a law like any other: normalised without overflowing (by the largest
+  // entry first), so they give exactly what the same law written as 1s gives.
   const uni = file('unigram.json', JSON.stringify(Array.from({ length: 8 }, () => 1e308)));
-  const u = await runDlmk(inspect('kernels/semdlm_plus.kernel', ['--unigram', uni]), quick);
-  refused(u, /unigram/, 'a unigram law of values near 1e308');
+  const ones = file('unigram-ones.json', JSON.stringify(Array.from({ length: 8 }, () => 1)));
+  const [u, u1] = await Promise.all([runDlmk(inspect(sem, ['--unigram', uni]), quick), runDlmk(inspect(sem, ['--unigram', ones]), quick)]);
+  assert.is(u.code, 0, u.stderr);
   assert.not.match(u.stderr, /positive entropy/);
+  assert.is(u.stdout, u1.stdout);
+  const inf = file('unigram-inf.json', '[1, 1, 1, 1, 1, 1, 1, 1e999]');
+  refused(await runDlmk(inspect(sem, ['--unigram', inf]), quick), /unigram-inf\.json/, 'a unigram law with an infinite entry names the file');
   // Last: it needs inspect's --graph reading to go through loadGraphFile (runtime/kernel/graph.ts).
   refused(a, /graph\.txt\.json/, 'a graph file that is not JSON');
 });

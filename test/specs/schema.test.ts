@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { assertValid, checkAgainst, SpecValidationError } from '../../specs/validate.ts';
+import { assertValid, checkAgainst, schemaPath, SpecValidationError } from '../../specs/validate.ts';
 import { all } from '../helpers/ir.ts';
 import * as X from '../../compiler/expr/build.ts';
 import type { Expr } from '../../specs/types/kernel.ts';
@@ -11,6 +11,22 @@ test('the hand-built IR of every shipped kernel matches specs/kernel.schema.json
     const issues = checkAgainst('kernel', make());
     assert.equal(issues, [], name);
   }
+});
+
+test('every shipped schema is a valid JSON Schema (2020-12): the runtime compiles them without that check', async () => {
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { dirname, join } = await import('node:path');
+  const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, discriminator: true });
+  const dir = dirname(schemaPath('kernel'));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.schema.json'));
+  assert.ok(files.length >= 4, files.join(', '));
+  for (const f of files) {
+    const ok = ajv.validateSchema(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    assert.ok(ok, `${f}: ${JSON.stringify(ajv.errors)}`);
+  }
+  // And a schema that breaks the meta-schema is caught by this check.
+  assert.not.ok(ajv.validateSchema({ type: 'object', properties: { x: { type: 'strng' } } }));
 });
 
 test('a wrong spec is refused with JSON paths', () => {

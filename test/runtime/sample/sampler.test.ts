@@ -159,7 +159,7 @@ test('a run may start from given tokens at a time t < 1: the grid runs from t to
 });
 
 test('bad input is a SampleError with a clear message', async () => {
-  await rejects({ steps: 0 }, 'steps (number of reverse steps) must be in [1, inf), not 0');
+  await rejects({ steps: 0 }, 'steps (number of reverse steps) must be in [1, 1000000], not 0');
   await rejects({ steps: 2.5 }, 'steps (number of reverse steps) must be a whole number, not 2.5');
   await rejects({ name: 'uniform', predictor: 'remask' }, "kernel 'uniform': remask (ReMDM) remasks visible tokens: it needs a mask channel, and this kernel has none (it has a reset channel)");
   await rejects({ name: 'semdlm', predictor: 'confidence' }, /^kernel 'semdlm': confidence commits the most confident masked positions: it needs a mask channel/);

@@ -90,7 +90,7 @@ test('file source: the matrix as written, relative to the spec folder; V and val
   await rejects(() => create('file', { path: 'vec.npy' }).embed({ V: 5 }), EmbeddingsError, "vec.npy: has 4 rows, the run's vocabulary has 5 tokens (one row per token id, in id order)");
   writeFileSync(join(dir, 'nan.json'), '[[1, 2], [3, 4]]');
   await writeEmbeddings(join(dir, 'nan.npy'), { data: Float64Array.of(1, 2, NaN, 4), d: 2, V: 2 });
-  await rejects(() => create('file', { path: 'nan.npy' }).embed({ V: 2 }), EmbeddingsError, 'nan.npy: row 1, column 0 is not a finite number');
+  await rejects(() => create('file', { path: 'nan.npy' }).embed({ V: 2 }), EmbeddingsError, 'nan.npy: row 1, column 0 is NaN (byte offset 144), not a finite number');
   await writeEmbeddings(join(dir, 'big.npy'), { data: Float64Array.of(1, 2, 1e300, 4), d: 2, V: 2 });
   await rejects(() => create('file', { path: 'big.npy' }).embed({ V: 2 }), EmbeddingsError, "big.npy: row 1, column 0 is 1e+300, beyond float32's range");
   await rejects(() => create('file', { path: 'missing.npy' }).embed({ V: 2 }), EmbeddingsError, 'missing.npy: cannot read the file (ENOENT)');
