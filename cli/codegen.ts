@@ -18,8 +18,8 @@ import { countsProgram, ruleGraphs, rulesProgram, rulesSeqProgram, sequenceLevel
 import { klPartialProgram, priorIterProgram, priorSampleProgram } from '../compiler/wgsl/prior.ts';
 import { sparseClearProgram, sparseExpandProgram, sparseInitProgram, sparsePullProgram } from '../compiler/wgsl/sparse.ts';
 import { eulerProgram } from '../compiler/wgsl/tauleap.ts';
-import { exprToWgsl, f32Literal, type ExprTarget } from '../compiler/wgsl/expr.ts';
 import { kernelStructure } from '../runtime/kernel/structure.ts';
+import { CLOCK_NODES, closedFormClock } from '../runtime/kernel/clock.ts';
 
 export interface CodegenOptions {
   /** Vocabulary size (default 1024); sets the lanes of the per-position programs as the runtime does. */
@@ -45,25 +45,11 @@ export function rowLanes(V: number, lanes: number): number {
   return Math.min(lanes, Math.max(8, 2 ** Math.floor(Math.log2(Math.max(1, V / 4)))));
 }
 
-/** The reset/jump clock of corruptProgram, as the runtime compiles it (runtime.ts clockWgsl). */
+/** The reset/jump clock of corruptProgram, as the runtime compiles it (runtime/kernel/clock.ts). */
 function clockOf(spec: KernelSpec): ClockWgsl | undefined {
   const st = kernelStructure(spec);
   if (!(st.resets.length > 0 && (st.jumpChannels.length > 0 || st.resets.length > 1) && !st.proportional)) return undefined;
-  const chans = spec.channels;
-  const closed = [...st.resetChannels, ...st.jumpChannels].every((c) => chans[c]!.Lambda && chans[c]!.sigma);
-  if (!closed) return { kind: 'table', M: 4096 };
-  const target: ExprTarget = {
-    variable: () => 'tau',
-    param: (n) => {
-      const v = st.params[n];
-      return f32Literal(typeof v === 'boolean' ? (v ? 1 : 0) : (v as number), 'd.f3');
-    },
-    field: () => '0.0',
-    graphAgg: () => '0.0',
-    infinity: 'd.f3',
-  };
-  const sum = (cs: readonly number[], what: 'Lambda' | 'sigma') => (cs.length ? cs.map((c) => `(${exprToWgsl(chans[c]![what]!, target)})`).join(' + ') : '0.0');
-  return { kind: 'expr', lamU: sum(st.resetChannels, 'Lambda'), lamA: sum(st.jumpChannels, 'Lambda'), sig: st.resets.map((g) => sum(g.channels, 'sigma')) };
+  return closedFormClock(st) ?? { kind: 'table', M: CLOCK_NODES };
 }
 
 /** Every WGSL program the runtime generates for `spec`, in the order of docs/codegen.md. */

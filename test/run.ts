@@ -24,7 +24,7 @@ function walk(dir: string, out: string[]): string[] {
 }
 
 // The longest files start first, so that with several jobs none of them is left to run alone at the end.
-const SLOW = ['train/learn-graph', 'train/learn', 'sample/exact-', 'cli/demo', 'cli/compare', 'cli/train', 'train/resume', 'cli/sample', 'eval/likelihood'];
+const SLOW = ['train/learn-graph', 'train/learn', 'sample/exact-', 'cli/train', 'cli/hostile', 'cli/compare', 'cli/package', 'cli/demo', 'train/resume', 'cli/sample', 'eval/likelihood'];
 const rank = (f: string) => {
   const i = SLOW.findIndex((s) => f.includes(s));
   return i < 0 ? SLOW.length : i;

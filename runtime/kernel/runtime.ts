@@ -14,7 +14,6 @@ import { maxBindingBytes, runsOf, windowOf, type Window } from '../gpu/window.ts
 import { KernelRuntimeError } from './errors.ts';
 import { aliasTable, checkGraph, combineGraphs, uploadGraph, type CsrGraph, type DeviceGraph } from './graph.ts';
 import { corruptProgram, type ClockWgsl } from '../../compiler/wgsl/corrupt.ts';
-import { exprToWgsl, f32Literal, type ExprTarget } from '../../compiler/wgsl/expr.ts';
 import { graphHash } from './knn.ts';
 import { NONE, planChunks, planSlots, type Chunk, type SlotPlan } from './plan.ts';
 import { ratesProgram, reverseProgram, reverseRowProgram } from '../../compiler/wgsl/reverse.ts';
@@ -22,12 +21,12 @@ import { sparseClearProgram, sparseExpandProgram, sparseInitProgram, sparsePullP
 import { klPartialProgram, priorIterProgram, priorSampleProgram } from '../../compiler/wgsl/prior.ts';
 import { countsProgram, ruleGraphs, rulesProgram, rulesSeqProgram, sequenceLevel } from '../../compiler/wgsl/rules.ts';
 import { kernelStructure, type KernelStructure } from './structure.ts';
+import { CLOCK_NODES, closedFormClock } from './clock.ts';
 import { Workspace } from './workspace.ts';
 import { MAX_VOCAB } from '../../compiler/limits.ts';
 
 const MAX_GROUPS = 4;
 /** Intervals of the clock table of a non-proportional kernel with tabulated rates (GPU corruption). */
-const CLOCK_NODES = 4096;
 /** A quiet NaN's bits, passed in a dims field so that shaders can write a NaN (WGSL has no NaN literal). */
 const NAN_BITS = 0x7fc00000;
 
@@ -665,9 +664,7 @@ export class KernelRuntime {
   private clock: { wgsl: ClockWgsl; table: GPUBuffer | null } | null = null;
   private clockWgsl(): { wgsl: ClockWgsl; table: GPUBuffer | null } {
     if (this.clock) return this.clock;
-    const st = this.st;
-    const chans = st.spec.channels;
-    const closed = !this.tabulated && [...st.resetChannels, ...st.jumpChannels].every((c) => chans[c]!.Lambda && chans[c]!.sigma);
+    const closed = this.tabulated ? null : closedFormClock(this.st);
     if (!closed) {
       const M = CLOCK_NODES;
       const tab = new Float32Array(8 * (M + 1));
@@ -679,26 +676,7 @@ export class KernelRuntime {
       }
       return (this.clock = { wgsl: { kind: 'table', M }, table: tableBuffer(this.gpu, tab, 'clock table') });
     }
-    const target: ExprTarget = {
-      variable: (n) => {
-        if (n !== 't') throw new KernelRuntimeError(`a channel rate uses '${n}'; rates are functions of t`);
-        return 'tau';
-      },
-      param: (n) => {
-        const v = st.params[n];
-        return f32Literal(typeof v === 'boolean' ? (v ? 1 : 0) : (v as number), 'd.f3');
-      },
-      field: () => {
-        throw new KernelRuntimeError('a channel rate reads a token field');
-      },
-      graphAgg: () => {
-        throw new KernelRuntimeError('a channel rate reads a graph aggregate');
-      },
-      infinity: 'd.f3',
-    };
-    const sum = (cs: readonly number[], what: 'Lambda' | 'sigma') => (cs.length ? cs.map((c) => `(${exprToWgsl(chans[c]![what]!, target)})`).join(' + ') : '0.0');
-    const wgsl: ClockWgsl = { kind: 'expr', lamU: sum(st.resetChannels, 'Lambda'), lamA: sum(st.jumpChannels, 'Lambda'), sig: st.resets.map((g) => sum(g.channels, 'sigma')) };
-    return (this.clock = { wgsl, table: null });
+    return (this.clock = { wgsl: closed, table: null });
   }
 
   /**
