@@ -26,7 +26,7 @@ const decl = {
     clamp: { type: 'string', multiple: true, placeholder: 'POS=TOKEN', description: 'hold a position at a token (a word, or #ID): infilling' },
     length: { type: 'integer', min: 1, max: 65536, description: "tokens per sample (default the run's data.length)" },
     seed: { type: 'integer', min: 0, description: 'the seed (default 0): the same seed gives the same text' },
-    batch: { type: 'integer', min: 1, max: 65536, description: 'sequences per GPU batch (default 64)' },
+    batch: { type: 'integer', min: 1, max: 65536, description: 'sequences per GPU batch (default 64, or fewer where one model call cannot take 64 on this adapter: docs/sampling.md)' },
     raw: { type: 'boolean', description: 'the raw weights instead of the EMA' },
     out: { type: 'string', placeholder: 'FILE', description: 'write JSONL: ids, text, steps, NFE, seconds, settings' },
     trace: { type: 'string', placeholder: 'FILE', description: "write each step's sequences (JSONL) for replaying the denoising" },
