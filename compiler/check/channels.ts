@@ -166,6 +166,10 @@ function checkRates(ctx: CheckContext, chans: CheckedChannel[]): boolean {
         ctx.error(cl.expr.loc, clause === 'rate' ? 'negative-rate' : 'negative-weight',
           `the ${clause} of channel ${operatorText(c.operator)} ${value} at t = ${fmt(r.t)}; a ${clause} must be >= 0 for every t in [0, 1]`);
         ok = false;
+      } else if (r.how === 'grid' && memo(exprKey('finite', [e], params), () => checkFinite(e, { params, t: [0, 1] })).ok) {
+        // (An expression infinite somewhere cannot be bounded by intervals there; it gets its own message below.)
+        ctx.warn(cl.expr.loc, `unproven-${clause}`,
+          `the ${clause} of channel ${operatorText(c.operator)} could not be proven >= 0 for every t in [0, 1] by interval arithmetic; no negative value was found on a 4097-point grid nor by a bounded search (docs/expressions.md)`);
       }
     }
   }

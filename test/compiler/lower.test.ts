@@ -127,6 +127,17 @@ test('an own rate must be finite inside (0, 1); infinite at an end is a warning'
   assert.equal(atEnd.diagnostics.map((d) => `${d.severity}: ${d.message}`), ['warning: the rate of channel mask is inf at t = 1; the loss weight is unbounded there']);
 });
 
+test('a rate that is non-negative but cannot be proven so compiles with a warning at its clause', () => {
+  // floor(2t) (t - 0.5) is 0 before t = 0.5 and >= 0 after: interval arithmetic cannot settle the
+  // piece around 0.5, the grid and the deep search find nothing negative.
+  const r = checkKernel(`kernel k\nschedule loglinear(eps = 1e-3)\nchannel mask weight 1\nchannel reset(uniform) rate floor(2 * t) * (t - 0.5)\n${tail}`);
+  assert.ok(r.spec, JSON.stringify(r.diagnostics));
+  assert.equal(r.diagnostics.map((d) => `${d.severity} ${d.code} ${d.line}:${d.column}`), ['warning unproven-rate 4:29']);
+  assert.match(r.diagnostics[0]!.message, /could not be proven >= 0 for every t in \[0, 1\]/);
+  // A proven rate has no such warning.
+  assert.equal(checkKernel(`kernel k\nschedule loglinear(eps = 1e-3)\nchannel mask weight 1\nchannel reset(uniform) rate 2 * t\n${tail}`).diagnostics, []);
+});
+
 test('compileKernel throws KernelSyntaxError or KernelCheckError carrying every diagnostic', () => {
   try {
     compileKernel('kernel k\nchannel\n', { path: 'x.kernel' });
