@@ -9,9 +9,8 @@ export interface CommandContext {
 export interface Command {
   name: string;
   summary: string;
-  usage: string;
-  /** The declared options (cli/options.ts); help comes from it when present. */
-  decl?: import('./options.ts').CommandDecl;
+  /** The declared positionals and options (cli/options.ts): parsing, usage and help come from it. */
+  decl: import('./options.ts').CommandDecl;
   /** Returns the process exit code. */
   run(ctx: CommandContext): Promise<number>;
 }

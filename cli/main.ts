@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const cmd = (await entry.load()).default;
     if (ctx.argv.includes('--help') || ctx.argv.includes('-h')) {
-      ctx.stdout(cmd.decl ? (await import('./options.ts')).helpOf(cmd.decl) : `${cmd.summary}\n\nusage: ${cmd.usage}`);
+      ctx.stdout((await import('./options.ts')).helpOf(cmd.decl));
       return 0;
     }
     return await cmd.run(ctx);

@@ -1,9 +1,8 @@
 // dlmk check FILE... : parse and check kernels; every diagnostic of every file, exit 1 if any
 // file has an error. Loads the compiler only (no WebGPU): `dlmk check` starts fast.
 import type { Command, CommandContext } from '../command.ts';
-import { UsageError } from '../command.ts';
 import { checkKernel, formatDiagnostics } from '../../compiler/index.ts';
-import { parseCommand, usageOf, type CommandDecl } from '../options.ts';
+import { parseCommand, type CommandDecl } from '../options.ts';
 import { parseSets, readText, SET_OPTION } from '../io.ts';
 
 const decl = {
@@ -16,8 +15,7 @@ const decl = {
 
 const check: Command = {
   name: 'check',
-  summary: 'check .kernel files and print every error with its line and column',
-  usage: usageOf(decl),
+  summary: decl.summary,
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { positionals: files, options } = parseCommand(decl, ctx.argv);

@@ -23,7 +23,6 @@ const decl = {
 const compare: Command = {
   name: 'compare',
   summary: decl.summary,
-  usage: 'dlmk compare EXPERIMENT.json [--out DIR] [--set PATH=VALUE ...]',
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { positionals, options: o } = parseCommand(decl, ctx.argv);

@@ -34,13 +34,12 @@ const decl = {
 const compile: Command = {
   name: 'compile',
   summary: decl.summary,
-  usage: usageOf(decl),
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { positionals, options } = parseCommand(decl, ctx.argv);
     const out = options.out;
     const wgsl = options.wgsl;
-    if (!out && !wgsl) throw new UsageError(`say where the spec goes with --out DIR (or the WGSL with --wgsl DIR): ${this.usage}`);
+    if (!out && !wgsl) throw new UsageError(`say where the spec goes with --out DIR (or the WGSL with --wgsl DIR): ${usageOf(decl)}`);
     if ((options.vocab !== undefined || options.lanes !== undefined) && !wgsl) throw new UsageError('--vocab and --lanes go with --wgsl');
     const lanes = options.lanes;
     if (lanes !== undefined && (lanes & (lanes - 1)) !== 0) throw new UsageError(`--lanes must be a power of 2 (8 to 256); got ${lanes}`);

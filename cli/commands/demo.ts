@@ -72,7 +72,6 @@ function checkShipped(ctx: CommandContext, dir: string): number {
 const demo: Command = {
   name: 'demo',
   summary: decl.summary,
-  usage: 'dlmk demo [--out DIR] [--set PATH=VALUE ...] [--check-only]',
   decl,
   async run(ctx) {
     const { options } = parseCommand(decl, ctx.argv);

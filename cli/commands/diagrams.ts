@@ -2,7 +2,7 @@
 // (docs/grammar.html is this output; a test keeps it in step with the grammar).
 import type { Command, CommandContext } from '../command.ts';
 import { diagramsHtml } from '../../grammar/index.ts';
-import { parseCommand, usageOf, type CommandDecl } from '../options.ts';
+import { parseCommand, type CommandDecl } from '../options.ts';
 
 const decl = {
   name: 'diagrams',
@@ -14,8 +14,7 @@ const decl = {
 
 const diagrams: Command = {
   name: 'diagrams',
-  summary: 'print the syntax diagrams of the .kernel grammar as HTML',
-  usage: `${usageOf(decl)} > docs/grammar.html`,
+  summary: decl.summary,
   decl,
   async run(ctx: CommandContext): Promise<number> {
     parseCommand(decl, ctx.argv);

@@ -38,7 +38,6 @@ export function pluginArg(flag: string, value: string | undefined, def: string):
 const embed: Command = {
   name: 'embed',
   summary: decl.summary,
-  usage: 'dlmk embed [--corpus SPEC] [--tokenizer SPEC] [--source SPEC] --out FILE',
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { options } = parseCommand(decl, ctx.argv);

@@ -34,7 +34,6 @@ function f(x: number | null | undefined, d = 4): string {
 const evalCmd: Command = {
   name: 'eval',
   summary: decl.summary,
-  usage: 'dlmk eval RUN [--samples FILE] [--reference AR_RUN] [--parts LIST] [--json]',
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { positionals, options: o } = parseCommand(decl, ctx.argv);

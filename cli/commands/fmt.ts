@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command, CommandContext } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { formatKernel, KernelSyntaxError } from '../../compiler/index.ts';
-import { parseCommand, usageOf, type CommandDecl } from '../options.ts';
+import { parseCommand, type CommandDecl } from '../options.ts';
 import { readText } from '../io.ts';
 
 const decl = {
@@ -21,8 +21,7 @@ const decl = {
 
 const fmt: Command = {
   name: 'fmt',
-  summary: 'format .kernel files in the canonical layout (comments kept)',
-  usage: usageOf(decl),
+  summary: decl.summary,
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { positionals: files, options } = parseCommand(decl, ctx.argv);

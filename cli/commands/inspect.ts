@@ -6,7 +6,6 @@ import { extname } from 'node:path';
 import type { Command, CommandContext } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { compileKernel, formatDiagnostics, KernelCheckError, KernelSyntaxError } from '../../compiler/index.ts';
-import { assertValid } from '../../specs/validate.ts';
 import { loadKernelSpecFile } from '../../specs/kernel-check.ts';
 import type { KernelSpec } from '../../specs/types/kernel.ts';
 import { loadEmbeddings, parseNpy, type Embeddings } from '../../runtime/data/embeddings.ts';
@@ -133,8 +132,7 @@ function loadSpec(file: string, sets: Record<string, string>): KernelSpec {
 
 const inspect: Command = {
   name: 'inspect',
-  summary: 'print a kernel\'s row, column, posterior, reverse step and ELBO (with gradient) for one position',
-  usage,
+  summary: decl.summary,
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { positionals, options: o } = parseCommand(decl, ctx.argv);

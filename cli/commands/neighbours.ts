@@ -28,7 +28,6 @@ const decl = {
 const neighbours: Command = {
   name: 'neighbours',
   summary: decl.summary,
-  usage: 'dlmk neighbours FILE (--token WORD | --id N)... [--k K] [--bandwidth B]',
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { positionals, options } = parseCommand(decl, ctx.argv);

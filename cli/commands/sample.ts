@@ -52,7 +52,6 @@ function num(flag: string, k: string, v: string): number {
 const sample: Command = {
   name: 'sample',
   summary: decl.summary,
-  usage: 'dlmk sample RUN [--n N] [--steps S] [--predictor P] [--prefix TEXT] [--out FILE]',
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { positionals, options: o } = parseCommand(decl, ctx.argv);

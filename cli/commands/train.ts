@@ -24,7 +24,6 @@ const decl = {
 const train: Command = {
   name: 'train',
   summary: decl.summary,
-  usage: 'dlmk train RUN.json [--set PATH=VALUE ...] [--out DIR] | dlmk train --resume DIR',
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { positionals, options } = parseCommand(decl, ctx.argv);

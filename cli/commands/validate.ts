@@ -3,10 +3,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command, CommandContext } from '../command.ts';
-import { UsageError } from '../command.ts';
 import { checkAgainst, schemaPath } from '../../specs/validate.ts';
 import { kernelSpecIssues } from '../../specs/kernel-check.ts';
-import { parseCommand, usageOf, type CommandDecl } from '../options.ts';
+import { parseCommand, type CommandDecl } from '../options.ts';
 import { readText } from '../io.ts';
 
 const decl = {
@@ -46,8 +45,7 @@ function jsonErrorWhere(text: string, message: string): string {
 
 const validate: Command = {
   name: 'validate',
-  summary: 'check a compiled spec (JSON) against its schema, with JSON-path messages',
-  usage: usageOf(decl),
+  summary: decl.summary,
   decl,
   async run(ctx: CommandContext): Promise<number> {
     const { positionals: files } = parseCommand(decl, ctx.argv);
