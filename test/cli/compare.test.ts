@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { withChromium } from '../helpers/chromium.ts';
 import { toySpec, writeToyCorpus } from '../runtime/train/toy-corpus.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'dlmk-compare-cli-'));
@@ -63,15 +63,7 @@ test('dlmk compare trains, evaluates and samples each kernel; prints the table a
 });
 
 test('report.html in headless Chromium: every plot has points, every bar chart bars, every table rows; no request', async () => {
-  const profile = mkdtempSync(join(tmpdir(), 'dlmk-chromium-profile-'));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: false,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1280, height: 900 },
-    timeout: 60_000,
-  });
-  try {
+  await withChromium(async (ctx) => {
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     const requests: string[] = [];
     page.on('request', (x) => requests.push(x.url()));
@@ -97,9 +89,7 @@ test('report.html in headless Chromium: every plot has points, every bar chart b
     const shot = join(root, 'report.png');
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`  screenshot: ${shot}`);
-  } finally {
-    await ctx.close();
-  }
+  });
 });
 
 test('a rerun reuses the finished runs', () => {

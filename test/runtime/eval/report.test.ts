@@ -4,15 +4,14 @@
 // screenshot is saved to a temp dir and its path printed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { withChromium } from '../../helpers/chromium.ts';
 import { formatNumber, renderReport, ReportError, type ReportBlock, type ReportDocument } from '../../../runtime/eval/index.ts';
 import { makeScale } from '../../../runtime/eval/report/scale.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const KERNELS = ['masking', 'uniform', 'semdlm', 'semdlm_plus'];
 
 function demo(): ReportDocument {
@@ -249,25 +248,12 @@ test('round ticks: steps of 1, 2, 5 x 10^k, ranges widened to whole steps; log d
 });
 
 test('in headless Chromium: every point, bar, row and sample is there; no request leaves the page; screenshot', async () => {
-  if (!existsSync(CHROMIUM)) {
-    assert.unreachable(
-      `Chromium is missing at ${CHROMIUM}; the report test needs it. Install it as root: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium`,
-    );
-  }
   const doc = demo();
   const want = expected(doc);
   const dir = mkdtempSync(join(tmpdir(), 'dlmk-report-'));
   const file = join(dir, 'report.html');
   writeFileSync(file, renderReport(doc));
-  const profile = mkdtempSync(join(tmpdir(), 'dlmk-chromium-profile-'));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: false, // the flag below asks for the new headless mode itself
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1280, height: 900 },
-    timeout: 60_000,
-  });
-  try {
+  await withChromium(async (ctx) => {
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     const requests: string[] = [];
     const problems: string[] = [];
@@ -311,10 +297,7 @@ test('in headless Chromium: every point, bar, row and sample is there; no reques
     const shot = join(dir, 'report.png');
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`  report: ${file}\n  screenshot: ${shot}`);
-  } finally {
-    await ctx.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();
