@@ -6,9 +6,9 @@
 // `--set` checked like the compiler checks it. Problems come back as values with JSON paths.
 import { readFileSync, statSync } from 'node:fs';
 import type { Channel, Expr, KernelSpec } from './types/kernel.ts';
-import { checkAgainst, SpecValidationError, type SchemaIssue } from './validate.ts';
+import { checkAgainst, jsonErrorWhere, lineColumn, SpecValidationError, type SchemaIssue } from './validate.ts';
 import { MAX_HOPS, MAX_JSON_BYTES, MAX_LAMBDA, MAX_NESTING, MAX_STEPS } from '../compiler/limits.ts';
-import { checkConstantSum, checkFinite, checkNonNegative, evalExpr, ExprError, ExprEvalError, type ParamValues } from '../compiler/expr/index.ts';
+import { checkConstantSum, checkFinite, checkNonNegative, evalExpr, ExprError, ExprEvalError } from '../compiler/expr/index.ts';
 import { checkSchedule } from '../compiler/schedules.ts';
 import { inRange, parseOverride, rangeText } from '../compiler/check/params.ts';
 
@@ -38,11 +38,6 @@ export function jsonNesting(text: string): { depth: number; at: number } {
 }
 
 /** Line and column (1-based) of an offset. */
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
-}
 
 /**
  * Reads and parses a JSON file with its size and nesting bounded first (a deep document would
@@ -73,14 +68,13 @@ export function parseJsonText(text: string, file: string, what = file): unknown 
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const n = jsonNesting(text);
   if (n.depth > MAX_NESTING) {
-    throw new SpecValidationError(what, [{ path: '$', message: `'${file}' nests ${n.depth} levels deep at ${lineCol(text, n.at)}, more than the limit ${MAX_NESTING} (docs/limits.md)` }]);
+    throw new SpecValidationError(what, [{ path: '$', message: `'${file}' nests ${n.depth} levels deep at ${lineColumn(text, n.at)}, more than the limit ${MAX_NESTING} (docs/limits.md)` }]);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     const msg = (err as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    const where = m ? ` at ${lineCol(text, Number(m[1]))}` : '';
+    const where = jsonErrorWhere(text, msg);
     throw new SpecValidationError(what, [{ path: '$', message: `'${file}' is not JSON${where}: ${msg.replace(/^Unexpected/, 'unexpected')}` }]);
   }
 }

@@ -24,6 +24,18 @@ export class SpecValidationError extends Error {
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, validateSchema: false });
 const cache = new Map<string, ValidateFunction>();
 
+/** "line L, column C" of a character offset in `text` (1-based). */
+export function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  return `line ${before.split('\n').length}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+/** " at line L, column C" for a JSON.parse error message that gives a position in `text`, else "". */
+export function jsonErrorWhere(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  return m ? ` at ${lineColumn(text, Number(m[1]))}` : '';
+}
+
 export function schemaPath(name: string): string {
   return fileURLToPath(new URL(`./${name}.schema.json`, import.meta.url));
 }

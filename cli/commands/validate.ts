@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command, CommandContext } from '../command.ts';
-import { checkAgainst, schemaPath } from '../../specs/validate.ts';
+import { checkAgainst, jsonErrorWhere, schemaPath } from '../../specs/validate.ts';
 import { kernelSpecIssues } from '../../specs/kernel-check.ts';
 import { parseCommand, type CommandDecl } from '../options.ts';
 import { readText } from '../io.ts';
@@ -30,17 +30,6 @@ function knownFormats(): Map<string, string> {
     }
   }
   return out;
-}
-
-/** Line and column of a JSON.parse error position, for a message that points at the text. */
-function jsonErrorWhere(text: string, message: string): string {
-  const m = /position (\d+)/.exec(message);
-  if (!m) return '';
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return ` at line ${line}, column ${column}`;
 }
 
 const validate: Command = {

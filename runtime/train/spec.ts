@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkAgainstSchema, SpecValidationError, type SchemaIssue } from '../../specs/validate.ts';
+import { checkAgainstSchema, jsonErrorWhere, SpecValidationError, type SchemaIssue } from '../../specs/validate.ts';
 import type { RunSpec } from '../../specs/types/run.ts';
 import { registry as globalRegistry, type JsonSchema, type PluginKind, type Registry } from '../plugins/registry.ts';
 import '../plugins/builtin.ts';
@@ -43,13 +43,7 @@ export function readRunSpecFile(path: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     const msg = (err as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    let where = '';
-    if (m) {
-      const before = text.slice(0, Number(m[1]));
-      where = ` at line ${before.split('\n').length}, column ${Number(m[1]) - before.lastIndexOf('\n')}`;
-    }
-    throw new SpecValidationError(path, [{ path: '$', message: `not JSON${where}: ${msg}` }]);
+    throw new SpecValidationError(path, [{ path: '$', message: `not JSON${jsonErrorWhere(text, msg)}: ${msg}` }]);
   }
 }
 
