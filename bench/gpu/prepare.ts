@@ -48,7 +48,7 @@ function sourceUrls(): Plugin {
         const rel = relative(root, args.path).split('\\').join('/');
         if (rel.startsWith('..') || rel.startsWith('node_modules/')) return undefined;
         const text = readFileSync(args.path, 'utf8');
-        if (!text.includes('import.meta.url')) return { contents: text, loader: 'ts' };
+        if (!text.includes('import.meta.url')) return undefined;
         return { contents: text.replace(/import\.meta\.url/g, `new URL(${JSON.stringify(rel)}, __dlmkRoot).href`), loader: 'ts' };
       });
     },
