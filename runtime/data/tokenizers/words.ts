@@ -117,8 +117,9 @@ export async function buildWordVocabulary(corpus: Corpus, opts: WordsOptions, o:
     for (const w of splitWords(doc, opts.lowercase)) {
       counts.set(w, (counts.get(w) ?? 0) + 1);
       total++;
+      // Checked per token, so that one huge document cannot overfill the table either.
+      if (counts.size > maxDistinct) pruneFloor = Math.max(pruneFloor, prune(counts, maxDistinct >> 1));
     }
-    if (counts.size > maxDistinct) pruneFloor = Math.max(pruneFloor, prune(counts, maxDistinct >> 1));
   }
   if (counts.size === 0) throw new DataError(`words tokenizer: the ${corpus.name} corpus's train split has no words to build a vocabulary from`);
   const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, opts.size - WORD_SPECIALS.length);
