@@ -10,6 +10,8 @@ import { Interval, type Start } from './interval.ts';
 import { kl, priorLaw } from './prior.ts';
 import { reverseMixture, reverseRates, reverseStep, type Ctx } from './reverse.ts';
 import { sampleForward } from './sample.ts';
+import { elboEstimate, type ElboEstimate, type ElboEstimateOptions } from './sparse-elbo.ts';
+import { reverseParts, sampleReverse, type ReverseParts } from './sparse-reverse.ts';
 import { Structure } from './structure.ts';
 import type { KernelInputs, ReferenceKernel } from './types.ts';
 
@@ -109,6 +111,18 @@ class Kernel implements ReferenceKernel, Ctx {
 
   elbo(logits: Float64Array, x0: number, xt: number, t: number, H?: number): { value: number; grad: Float64Array; byChannel: Float64Array } {
     return elbo(this, logits, x0, xt, t, H);
+  }
+
+  elboEstimate(logits: Float64Array, x0: number, xt: number, t: number, rng: () => number, o?: ElboEstimateOptions): ElboEstimate {
+    return elboEstimate(this, logits, x0, xt, t, rng, o);
+  }
+
+  reverseParts(probs: Float64Array, xt: number, t: number, s: number, H?: number): ReverseParts {
+    return reverseParts(this, probs, xt, t, s, H);
+  }
+
+  sampleReverse(probs: Float64Array, xt: number, t: number, s: number, rng: () => number, H?: number): number {
+    return sampleReverse(this, probs, xt, t, s, rng, H);
   }
 
   prior(): Float64Array {

@@ -44,7 +44,8 @@ export function sampleCategorical(w: ArrayLike<number>, rng: () => number, lo = 
   return last;
 }
 
-function step(g: SparseGraph, x: number, rng: () => number): number {
+/** One hop from x: a neighbour drawn from row x of g. */
+export function sampleStep(g: SparseGraph, x: number, rng: () => number): number {
   const i = sampleCategorical(g.w, rng, g.rowPtr[x]!, g.rowPtr[x + 1]!);
   return g.col[i]!;
 }
@@ -64,7 +65,24 @@ export function sampleForward(st: Structure, x0: number, t: number, rng: () => n
   const Lt = st.lambdas(t);
   const T = st.totals(Lt);
   if (st.hasMask && rng() < -Math.expm1(-T.m)) return st.m;
-  const E = -Math.log(rng());
+  return walkBack(st, t, x0, -Math.log(rng()), rng);
+}
+
+/**
+ * A draw from rho_t / |rho_t| (docs/math.md §1.3): the token at t given that some reset happened in
+ * (origin, t] and no mask tick, by the same path simulation with the reset-clock distance E drawn
+ * from Exp(1) conditioned on E < Lambda_u(t). The law of the x-independent part of every row.
+ */
+export function sampleRho(st: Structure, t: number, rng: () => number): number {
+  const Tu = st.totals(st.lambdas(t)).u;
+  if (!(Tu > 0)) throw new RangeError(`no reset can have happened by t = ${t} (the reset amount is 0)`);
+  return walkBack(st, t, -1, -Math.log1p(-rng() * -Math.expm1(-Tu)), rng);
+}
+
+/** The unmasked path to t from x0, given the reset-clock distance E back from t to the last reset (none when E >= Lambda_u(t)). */
+function walkBack(st: Structure, t: number, x0: number, E: number, rng: () => number): number {
+  const Lt = st.lambdas(t);
+  const T = st.totals(Lt);
   let x = x0;
   // Jump clock interval (in Lambda_a units) that the walk covers, and where it starts.
   let aFrom = 0;
@@ -92,7 +110,7 @@ export function sampleForward(st: Structure, x0: number, t: number, rng: () => n
   const N = samplePoisson(Math.max(0, T.a - aFrom), rng);
   if (N === 0) return x;
   if (st.hopExpansion) {
-    for (let n = 0; n < N; n++) x = step(st.Abar!, x, rng);
+    for (let n = 0; n < N; n++) x = sampleStep(st.Abar!, x, rng);
     return x;
   }
   // Graphs mixed in time-varying ratios: the N jump events sit uniformly on the jump clock; take them
@@ -111,7 +129,7 @@ export function sampleForward(st: Structure, x0: number, t: number, rng: () => n
       weights = st.jumps.map((g) => sg[g.c]!);
     }
     const g = st.jumps[sampleCategorical(weights, rng)]!;
-    x = step(g.A, x, rng);
+    x = sampleStep(g.A, x, rng);
   }
   return x;
 }

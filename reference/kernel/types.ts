@@ -3,7 +3,10 @@
 import type { SparseGraph } from '../../runtime/kernel/tables/graph.ts';
 import type { RateTables } from '../../runtime/kernel/tables/types.ts';
 
-export type { SparseGraph, RateTables };
+import type { ElboEstimate, ElboEstimateOptions } from './sparse-elbo.ts';
+import type { ReverseParts } from './sparse-reverse.ts';
+
+export type { SparseGraph, RateTables, ElboEstimate, ElboEstimateOptions, ReverseParts };
 
 export interface KernelInputs {
   V: number;
@@ -53,6 +56,16 @@ export interface ReferenceKernel {
   reverseRates(probs: Float64Array, xt: number, t: number, H?: number): Float64Array;
   /** Continuous-time ELBO integrand at (x0, xt, t), its gradient w.r.t. the V logits, and its split by channel (docs/math.md §2.4). */
   elbo(logits: Float64Array, x0: number, xt: number, t: number, H?: number): { value: number; grad: Float64Array; byChannel: Float64Array };
+  /**
+   * One draw of the unbiased sparse estimator of elbo()'s value and gradient (docs/math.md §2.7): KL by
+   * importance sampling from (a_hat + b_hat) / 2, hubs' graph sums by drawn in-neighbours, b only where
+   * needed. Kernels with the hop expansion only.
+   */
+  elboEstimate(logits: Float64Array, x0: number, xt: number, t: number, rng: () => number, o?: ElboEstimateOptions): ElboEstimate;
+  /** reverseStep's law as the components of the sparse exact step (docs/math.md §2.8). */
+  reverseParts(probs: Float64Array, xt: number, t: number, s: number, H?: number): ReverseParts;
+  /** One exact draw from reverseStep's law with no dense b_s (docs/math.md §2.8). */
+  sampleReverse(probs: Float64Array, xt: number, t: number, s: number, rng: () => number, H?: number): number;
   /** p_1 over S (docs/math.md §2.6). */
   prior(): Float64Array;
   /** KL(q_1(. | x0) || p_1), with exact hops. */
