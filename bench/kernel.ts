@@ -6,6 +6,7 @@
 //
 //   npx tsx bench/kernel.ts [--V 30522] [--k 10] [--L 128] [--B auto] [--d 384] [--reps 5]
 //                           [--kernel semdlm_plus|semdlm|masking|uniform|hybrid|everything]
+//   npx tsx bench/kernel.ts --variance [...]    the sparse ELBO estimator's variance (bench/kernel-variance.ts)
 //
 // The graph is a random k-regular graph (row weights random, normalised): building a knn graph of
 // 30522 tokens from 384-d embeddings is a one-off that would dominate the run on a CPU adapter,
@@ -18,8 +19,14 @@ import { tableBuffer, emptyBuffer } from '../runtime/kernel/encoder.ts';
 import * as IR from '../test/helpers/ir.ts';
 import { fmt, lpad, pad } from './util.ts';
 import { mulberry32 } from '../runtime/data/random.ts';
+import { randomRegularGraph, zipfUnigram } from './graphs.ts';
 
 const argv = process.argv.slice(2);
+if (argv.includes('--variance')) {
+  // The sparse estimator's variance and work, in float64 (bench/kernel-variance.ts).
+  await (await import('./kernel-variance.ts')).main();
+  process.exit(0);
+}
 const arg = (name: string, def: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1]! : def;
@@ -42,28 +49,8 @@ console.log(`adapter: ${gpu.description}${gpu.isSoftware ? ' (software)' : ''}; 
 console.log(`kernel ${kernelName}, V = ${V}, k = ${k}, L = ${L}, B = ${B} (${N} positions), d = ${d}, ${reps} timed repetitions (median)`);
 
 const r = rng(1);
-const rowPtr = new Int32Array(V + 1);
-const col = new Int32Array(V * k);
-const w = new Float64Array(V * k);
-for (let v = 0; v < V; v++) {
-  const nb = new Set<number>();
-  while (nb.size < k) {
-    const u = Math.floor(r() * V);
-    if (u !== v) nb.add(u);
-  }
-  const cols = [...nb].sort((a, b) => a - b);
-  const ws = cols.map(() => 0.1 + r());
-  const z = ws.reduce((a, b) => a + b, 0);
-  cols.forEach((u, j) => {
-    col[v * k + j] = u;
-    w[v * k + j] = ws[j]! / z;
-  });
-  rowPtr[v + 1] = (v + 1) * k;
-}
-const graph: CsrGraph = { V, rowPtr, col, w };
-const unigram = Float64Array.from({ length: V }, (_, i) => 1 / (i + 10));
-const uz = unigram.reduce((a, b) => a + b, 0);
-unigram.forEach((x, i) => (unigram[i] = x / uz));
+const graph: CsrGraph = randomRegularGraph(V, k, 1);
+const unigram = zipfUnigram(V);
 
 const make: Record<string, () => ReturnType<typeof IR.masking>> = {
   semdlm_plus: () => IR.semdlmPlus(undefined, { k }),

@@ -7,8 +7,9 @@
 //
 // c_z = sum_j sigma_uj pi_j(z) at a real z, sum of the mask rates at z = [MASK] (where the IS term is
 // 0). KL(a_hat || b_hat) = sum_y D(a_hat_y || b_hat_y) (both sum to 1) is estimated by importance
-// sampling from the mixture m = (a_hat + b_hat) / 2, whose draws need no V-vector (a draw from a_hat
-// is a forward path from x0, one from b_hat a forward path from x ~ p_hat):
+// sampling from the mixture m = (a_hat + b_hat) / 2, stratified (half the draws from each part), whose
+// draws need no V-vector (a draw from a_hat is a forward path from x0, one from b_hat a forward path
+// from x ~ p_hat):
 //
 //   KL ~ (1/M) sum_i D(a_hat_{y_i} || b_hat_{y_i}) / m(y_i),
 //
@@ -84,7 +85,10 @@ export function elboEstimate(ctx: Ctx, logits: Float64Array, x0: number, xt: num
   if (cz > 0) {
     const pWalk = (k * walkW) / A;
     for (let i = 0; i < M; i++) {
-      const start = rng() < 0.5 ? x0 : sampleCategorical(probs, rng);
+      // Stratified: half the draws start at x0 (a_hat), half at x ~ p_hat (b_hat); an odd M's last
+      // draw picks its half by a coin. Each term is still weighted by the mixture density m.
+      const fromA = M % 2 === 1 && i === M - 1 ? rng() < 0.5 : i % 2 === 0;
+      const start = fromA ? x0 : sampleCategorical(probs, rng);
       klDraws.push(rng() < pWalk ? sampleTruncatedWalk(iv, start, H, rng) : sampleRho(st, t, rng));
     }
   }
@@ -144,18 +148,14 @@ export function elboEstimate(ctx: Ctx, logits: Float64Array, x0: number, xt: num
     add(z, q * (u / bz - by / (bz * bz)));
   }
 
-  // Back through b_y = k (p_hat^T R_H)(y) + e^{-L_m} rho(y): sparse columns of R_H (the rho part is
-  // constant in p_hat and cancels in the softmax Jacobian).
-  const g = new Map<number, number>();
-  for (const [y, gy] of gb) {
-    if (gy === 0) continue;
-    const col = sparseWalkCol(iv, y, H);
-    work += col.work;
-    for (const [x, c] of col.v) g.set(x, (g.get(x) ?? 0) + k * gy * c);
-  }
+  // Back through b_y = k (p_hat^T R_H)(y) + e^{-L_m} rho(y): one column propagation R_H gb from the
+  // sparse gb (the rho part is constant in p_hat and cancels in the softmax Jacobian).
+  const col = sparseWalkCol(iv, gb, H);
+  work += col.work;
+  const g = col.v;
   let mean = 0;
-  for (const [x, gx] of g) mean += probs[x]! * gx;
+  for (const [x, gx] of g) mean += probs[x]! * k * gx;
   const grad = new Float64Array(V);
-  for (let i = 0; i < V; i++) grad[i] = probs[i]! * ((g.get(i) ?? 0) - mean);
+  for (let i = 0; i < V; i++) grad[i] = probs[i]! * (k * (g.get(i) ?? 0) - mean);
   return { value, grad, work, ball: pr.ball };
 }

@@ -28,35 +28,63 @@ export function walkMass(iv: Interval, H: number): number {
   return s;
 }
 
-function oneHotSeries(iv: Interval, x: number, H: number, dir: 'row' | 'col'): { v: Sparse; work: number } {
+/** Sum_n w_n (start^T G^n) for a sparse start, on the support only (dense scratch, touched lists). */
+function sparseSeries(iv: Interval, start: Sparse, H: number, dir: 'row' | 'col'): { v: Sparse; work: number } {
   const w = hopWeights(iv, H);
   const g = dir === 'row' ? iv.st.Abar : iv.st.AbarT;
-  const out: Sparse = new Map([[x, w[0]!]]);
-  let cur: Sparse = new Map([[x, 1]]);
+  const V = iv.st.V;
+  const out = new Float64Array(V);
+  const inOut = new Uint8Array(V);
+  const support: number[] = [];
+  let cur = new Float64Array(V);
+  let next = new Float64Array(V);
+  let curList: number[] = [];
+  const mark = new Uint8Array(V);
+  for (const [x, v] of start) {
+    cur[x] = v;
+    curList.push(x);
+    out[x] = w[0]! * v;
+    inOut[x] = 1;
+    support.push(x);
+  }
   let work = 0;
   for (let n = 1; n < w.length; n++) {
-    const next: Sparse = new Map();
-    for (const [y, v] of cur) {
+    const nextList: number[] = [];
+    for (const y of curList) {
+      const v = cur[y]!;
       for (let p = g!.rowPtr[y]!; p < g!.rowPtr[y + 1]!; p++) {
         const u = g!.col[p]!;
-        next.set(u, (next.get(u) ?? 0) + v * g!.w[p]!);
+        if (!mark[u]) {
+          mark[u] = 1;
+          nextList.push(u);
+        }
+        next[u]! += v * g!.w[p]!;
       }
       work += g!.rowPtr[y + 1]! - g!.rowPtr[y]!;
+      cur[y] = 0;
     }
-    for (const [u, v] of next) out.set(u, (out.get(u) ?? 0) + w[n]! * v);
-    cur = next;
+    for (const u of nextList) {
+      mark[u] = 0;
+      out[u]! += w[n]! * next[u]!;
+      if (!inOut[u]) {
+        inOut[u] = 1;
+        support.push(u);
+      }
+    }
+    [cur, next] = [next, cur];
+    curList = nextList;
   }
-  return { v: out, work };
+  return { v: new Map(support.map((x) => [x, out[x]!])), work };
 }
 
 /** e_x^T R_H on its support (the H-hop out-ball of x). */
 export function sparseWalkRow(iv: Interval, x: number, H: number): { v: Sparse; work: number } {
-  return oneHotSeries(iv, x, H, 'row');
+  return sparseSeries(iv, new Map([[x, 1]]), H, 'row');
 }
 
-/** R_H e_x on its support (the H-hop in-ball of x): entry y is sum_n Pois(n; L_a) Abar^n(y, x). */
-export function sparseWalkCol(iv: Interval, x: number, H: number): { v: Sparse; work: number } {
-  return oneHotSeries(iv, x, H, 'col');
+/** R_H c on its support for a sparse c (the H-hop in-ball of c's support): entry y is sum_x sum_n Pois(n; L_a) Abar^n(y, x) c_x. */
+export function sparseWalkCol(iv: Interval, c: number | Sparse, H: number): { v: Sparse; work: number } {
+  return sparseSeries(iv, typeof c === 'number' ? new Map([[c, 1]]) : c, H, 'col');
 }
 
 /**
@@ -68,36 +96,52 @@ export function prunedWalkRow(iv: Interval, p: ArrayLike<number>, targets: Itera
   const w = hopWeights(iv, H);
   const Hn = w.length - 1;
   const AT = iv.st.AbarT;
-  const balls: number[][] = [[...new Set(targets)]];
-  const seen = new Set(balls[0]);
+  const V = iv.st.V;
+  // level[x] = the smallest j with x in Ball_j; the balls are prefixes of `order`.
+  const level = new Int32Array(V).fill(-1);
+  const order: number[] = [];
+  const ends: number[] = [];
+  for (const y of targets) {
+    if (level[y] === -1) {
+      level[y] = 0;
+      order.push(y);
+    }
+  }
+  ends.push(order.length);
   for (let j = 1; j <= Hn; j++) {
-    const next = [...balls[j - 1]!];
-    for (const y of balls[j - 1]!) {
+    const from = j === 1 ? 0 : ends[j - 2]!;
+    for (let i = from; i < ends[j - 1]!; i++) {
+      const y = order[i]!;
       for (let q = AT!.rowPtr[y]!; q < AT!.rowPtr[y + 1]!; q++) {
         const x = AT!.col[q]!;
-        if (!seen.has(x)) {
-          seen.add(x);
-          next.push(x);
+        if (level[x] === -1) {
+          level[x] = j;
+          order.push(x);
         }
       }
     }
-    balls.push(next);
+    ends.push(order.length);
   }
-  let cur: Sparse = new Map(balls[Hn]!.map((x) => [x, p[x]!]));
-  const out: Sparse = new Map(balls[0]!.map((y) => [y, w[0]! * p[y]!]));
+  let cur = new Float64Array(V);
+  let next = new Float64Array(V);
+  for (let i = 0; i < ends[Hn]!; i++) cur[order[i]!] = p[order[i]!]!;
+  const T = ends[0]!;
+  const out = new Float64Array(T);
+  for (let i = 0; i < T; i++) out[i] = w[0]! * p[order[i]!]!;
   let work = 0;
   for (let n = 1; n <= Hn; n++) {
-    const next: Sparse = new Map();
-    for (const y of balls[Hn - n]!) {
+    const m = ends[Hn - n]!;
+    for (let i = 0; i < m; i++) {
+      const y = order[i]!;
       let s = 0;
-      for (let q = AT!.rowPtr[y]!; q < AT!.rowPtr[y + 1]!; q++) s += cur.get(AT!.col[q]!)! * AT!.w[q]!;
+      for (let q = AT!.rowPtr[y]!; q < AT!.rowPtr[y + 1]!; q++) s += cur[AT!.col[q]!]! * AT!.w[q]!;
       work += AT!.rowPtr[y + 1]! - AT!.rowPtr[y]!;
-      next.set(y, s);
+      next[y] = s;
     }
-    for (const y of balls[0]!) out.set(y, out.get(y)! + w[n]! * next.get(y)!);
-    cur = next;
+    for (let i = 0; i < T; i++) out[i]! += w[n]! * next[order[i]!]!;
+    [cur, next] = [next, cur];
   }
-  return { v: out, work, ball: seen.size };
+  return { v: new Map(order.slice(0, T).map((y, i) => [y, out[i]!])), work, ball: ends[Hn]! };
 }
 
 /** A draw from e_x^T R_H / |R_H|: N ~ Pois(L_a) conditioned on N <= H, then N hops of Abar. */
