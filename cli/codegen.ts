@@ -1,5 +1,5 @@
 // The WGSL a compiled kernel becomes (`dlmk compile KERNEL --wgsl DIR`, docs/codegen.md): the
-// shader programs the GPU runtime (runtime/kernel/runtime.ts) generates for each quantity of this
+// shader programs the GPU runtime (runtime/kernel/, one module per quantity) generates for each quantity of this
 // kernel, with the same generators (compiler/wgsl/*.ts) and the same choices the runtime makes:
 // the row layout without a jump channel, the column layout with one; one reset group per distinct
 // reset distribution; the corruption clock compiled from the IR's closed forms when reset and jump
