@@ -3,15 +3,16 @@
 import type { CsrGraph } from '../runtime/kernel/index.ts';
 import { mulberry32 } from '../runtime/data/random.ts';
 
-/** Each row: k distinct other tokens, weights 0.1 + U(0, 1) normalised (seeded). */
+/** Each row: min(k, V - 1) distinct other tokens, weights 0.1 + U(0, 1) normalised (seeded). */
 export function randomRegularGraph(V: number, k: number, seed: number): CsrGraph {
   const r = mulberry32(seed, { open: true });
+  const kk = Math.min(k, V - 1);
   const rowPtr = new Int32Array(V + 1);
-  const col = new Int32Array(V * k);
-  const w = new Float64Array(V * k);
+  const col = new Int32Array(V * kk);
+  const w = new Float64Array(V * kk);
   for (let v = 0; v < V; v++) {
     const nb = new Set<number>();
-    while (nb.size < k) {
+    while (nb.size < kk) {
       const u = Math.floor(r() * V);
       if (u !== v) nb.add(u);
     }
@@ -19,10 +20,10 @@ export function randomRegularGraph(V: number, k: number, seed: number): CsrGraph
     const ws = cols.map(() => 0.1 + r());
     const z = ws.reduce((a, b) => a + b, 0);
     cols.forEach((u, j) => {
-      col[v * k + j] = u;
-      w[v * k + j] = ws[j]! / z;
+      col[v * kk + j] = u;
+      w[v * kk + j] = ws[j]! / z;
     });
-    rowPtr[v + 1] = (v + 1) * k;
+    rowPtr[v + 1] = (v + 1) * kk;
   }
   return { V, rowPtr, col, w };
 }

@@ -5,7 +5,7 @@
 // the target is <= 0.2.
 //
 //   npx tsx bench/kernel.ts [--V 30522] [--k 10] [--L 128] [--B auto] [--d 384] [--reps 5]
-//                           [--kernel semdlm_plus|semdlm|masking|uniform|hybrid|everything]
+//                           [--kernel semdlm_plus|semdlm|masking|uniform|hybrid|everything|FILE.kernel]
 //   npx tsx bench/kernel.ts --variance [...]    the sparse ELBO estimator's variance (bench/kernel-variance.ts)
 //
 // The graph is a random k-regular graph (row weights random, normalised): building a knn graph of
@@ -20,6 +20,8 @@ import * as IR from '../test/helpers/ir.ts';
 import { fmt, lpad, pad } from './util.ts';
 import { mulberry32 } from '../runtime/data/random.ts';
 import { randomRegularGraph, zipfUnigram } from './graphs.ts';
+import { readFileSync } from 'node:fs';
+import { compileKernel } from '../compiler/index.ts';
 
 const argv = process.argv.slice(2);
 if (argv.includes('--variance')) {
@@ -60,8 +62,12 @@ const make: Record<string, () => ReturnType<typeof IR.masking>> = {
   hybrid: () => IR.hybrid(),
   everything: () => IR.everything(),
 };
-const spec = make[kernelName]?.();
-if (!spec) throw new Error(`--kernel: unknown kernel '${kernelName}' (one of ${Object.keys(make).join(', ')})`);
+// A .kernel file (e.g. the shipped kernels/semdlm_plus.kernel, whose mutual_info schedule has about
+// twice the hops of the loglinear one of the built-in specs) is compiled with k set.
+const spec = kernelName.endsWith('.kernel')
+  ? compileKernel(readFileSync(kernelName, 'utf8'), { path: kernelName, params: { k } })
+  : make[kernelName]?.();
+if (!spec) throw new Error(`--kernel: unknown kernel '${kernelName}' (one of ${Object.keys(make).join(', ')}, or a .kernel file)`);
 spec.graphs.forEach((g) => (g.k = k));
 const t0 = performance.now();
 const rt: KernelRuntime = await createKernelRuntime(gpu, spec, { V, graphs: { near: graph }, unigram });

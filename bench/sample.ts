@@ -22,8 +22,8 @@ import { createKernelRuntime, type CsrGraph, type KernelRuntime } from '../runti
 import { ModelDenoiser, maskOnly } from '../runtime/denoiser/index.ts';
 import { createDit, paramCount, type DitConfig, type ModelSize } from '../runtime/nn/models/index.ts';
 import { sampleTokens, type SampleResult } from '../runtime/sample/index.ts';
-import { mulberry32 } from '../runtime/data/random.ts';
 import { fmt, lpad, pad } from './util.ts';
+import { randomRegularGraph, zipfUnigram } from './graphs.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -45,31 +45,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const gpu = await getGpu();
 console.log(`adapter: ${gpu.description}${gpu.isSoftware ? ' (software)' : ''}`);
 
-const r = mulberry32(1, { open: true });
-function randomGraph(): CsrGraph {
-  const rowPtr = new Int32Array(V + 1);
-  const col = new Int32Array(V * k);
-  const w = new Float64Array(V * k);
-  for (let v = 0; v < V; v++) {
-    const nb = new Set<number>();
-    while (nb.size < Math.min(k, V - 1)) {
-      const u = Math.floor(r() * V);
-      if (u !== v) nb.add(u);
-    }
-    const cols = [...nb].sort((a, b) => a - b);
-    const ws = cols.map(() => 0.1 + r());
-    const z = ws.reduce((a, b) => a + b, 0);
-    cols.forEach((u, j) => {
-      col[rowPtr[v]! + j] = u;
-      w[rowPtr[v]! + j] = ws[j]! / z;
-    });
-    rowPtr[v + 1] = rowPtr[v]! + cols.length;
-  }
-  return { V, rowPtr, col: col.subarray(0, rowPtr[V]), w: w.subarray(0, rowPtr[V]) };
-}
-const unigram = Float64Array.from({ length: V }, (_, i) => 1 / (i + 10));
-const uz = unigram.reduce((a, b) => a + b, 0);
-unigram.forEach((x, i) => (unigram[i] = x / uz));
+const randomGraph = (): CsrGraph => randomRegularGraph(V, k, 2);
+const unigram = zipfUnigram(V);
 
 interface Row {
   kernel: string;

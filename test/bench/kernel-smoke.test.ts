@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-for (const kernel of ['masking', 'semdlm_plus', 'everything']) {
+for (const kernel of ['masking', 'semdlm_plus', 'everything', 'kernels/semdlm_plus.kernel']) {
   test(`bench/kernel.ts --kernel ${kernel} runs at V = 64`, () => {
     const cache = mkdtempSync(join(tmpdir(), 'dlmk-bench-'));
     try {
@@ -28,5 +28,14 @@ for (const kernel of ['masking', 'semdlm_plus', 'everything']) {
     }
   });
 }
+
+test('bench/kernel.ts --variance measures the sparse estimator at V = 64', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/kernel.ts', '--variance', '--graph', 'random', '--V', '64', '--k', '4', '--positions', '12', '--reps', '3', '--M', '2,4'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  for (const model of ['near the data', 'near-uniform']) assert.match(r.stdout, new RegExp(`${model}: \\d+ positions`));
+  // One row per M: the variance ratios, work and ball figures are numbers.
+  const rows = r.stdout.split('\n').filter((l) => /^[24]\s+[\d.]+\s+[\d.]+\s+\d+\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+$/.test(l));
+  assert.is(rows.length, 4, r.stdout);
+});
 
 test.run();
