@@ -59,6 +59,9 @@ export function elboEstimate(ctx: Ctx, logits: Float64Array, x0: number, xt: num
   const M = o.M ?? 4;
   const maxIn = o.maxInDegree ?? 32;
   const hubDraws = o.hubDraws ?? 16;
+  for (const [name, v, lo] of [['M', M, 1], ['maxInDegree', maxIn, 0], ['hubDraws', hubDraws, 1]] as const) {
+    if (!(Number.isInteger(v) && v >= lo && v <= 1 << 20)) throw new RangeError(`${name} = ${v} must be a whole number in [${lo}, ${1 << 20}]`);
+  }
   const iv = ctx.interval(null, t);
   const H = o.H ?? iv.defaultHops();
   const probs = softmax(logits);

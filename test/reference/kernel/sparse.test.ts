@@ -206,4 +206,15 @@ test(`the sparse ELBO estimator is unbiased (value and gradient; |z| <= ${Z.toFi
   assert.ok(worst > 0.5, `some estimate varies (largest |z| ${worst})`);
 });
 
+test('bad estimator options and inputs are refused by name', () => {
+  const K = makeReferenceKernel(IR.semdlmPlus(IR.loglinear(), { k: 3 }), inputs);
+  const logits = randomLogits(911);
+  const rng = seeded(912);
+  assert.throws(() => K.elboEstimate(logits, 1, 1, 0.5, rng, { M: 0 }), /M = 0 must be a whole number/);
+  assert.throws(() => K.elboEstimate(logits, 1, 1, 0.5, rng, { hubDraws: 1.5 }), /hubDraws = 1.5/);
+  assert.throws(() => K.elboEstimate(logits.subarray(1), 1, 1, 0.5, rng), /logits has 15 entries/);
+  assert.throws(() => K.sampleReverse(probsOf(logits), 1, 0.4, 0.5, rng), /s <= t/);
+  assert.throws(() => K.reverseParts(probsOf(logits), V + 3, 0.5, 0.4), /not a state/);
+});
+
 test.run();
