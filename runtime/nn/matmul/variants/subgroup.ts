@@ -1,6 +1,5 @@
 // (1) The lavapipe-friendly kernel (PERF-NOTES, "fastest matmul shape"): one subgroup per
-// workgroup owns R rows x (4 * S * CPL) columns of C (S = kernelLanes(): the adapter's fixed
-// subgroup size, at most 8 on software adapters);
+// workgroup owns R rows x (4 * S * CPL) columns of C (S = subgroup size, from the adapter);
 // each lane holds CPL vec4s of columns per row. Per k chunk (4 * S values of k), every lane
 // fetches one texel of op(A) per row (4 consecutive k) and the subgroup spreads those values
 // lane by lane; op(B) comes one texel per lane per k. No workgroup memory, no barriers; the
@@ -30,32 +29,16 @@ export interface SubgroupConfig {
   CPL: number;
 }
 
-/** The adapter's subgroup size when it is fixed, else 0. */
+/** The subgroup size the kernel is generated for, or 0 when the adapter's size is not fixed. */
 export function fixedSubgroupSize(gpu: Gpu): number {
   if (!gpu.hasSubgroups) return 0;
   const s = gpu.subgroupMinSize;
   return s >= 4 && s === gpu.subgroupMaxSize && s <= 128 ? s : 0;
 }
 
-/**
- * The lanes the kernel is generated for (its workgroup size and shuffle range): the adapter's
- * fixed subgroup size, but at most 8 on a software adapter. lavapipe (Mesa 25.0.7) with
- * LP_NATIVE_VECTOR_WIDTH=512 reports 16 lanes, yet its texel fetches are 8 lanes wide: in a
- * shader that fetches texels, a 16-lane shuffle works within each half (subgroupShuffle(x, 5)
- * gives lanes 0-7 lane 5's value and lanes 8-15 lane 13's), so a kernel generated for 16 lanes
- * computes garbage (relative error ~0.6; docs/perf.md). A workgroup of 8 invocations is a
- * single subgroup on any adapter whose subgroups hold at least 8, so the 8-lane kernel is
- * valid there by WebGPU's rules; on lavapipe at 512 bits it is correct and as fast as at 256.
- * Shaders without texel fetches (storage buffers only) do run 16 lanes wide there.
- */
-export function kernelLanes(gpu: Gpu): number {
-  const s = fixedSubgroupSize(gpu);
-  return gpu.isSoftware && s > 8 ? 8 : s;
-}
-
 function unsupported(gpu: Gpu, f16: boolean, p: Problem): string | null {
   if (!gpu.hasSubgroups) return 'the adapter has no subgroups';
-  const S = kernelLanes(gpu);
+  const S = fixedSubgroupSize(gpu);
   if (!S) return `the subgroup size is not fixed (${gpu.subgroupMinSize}..${gpu.subgroupMaxSize})`;
   if (f16 && !p.allowF16) return 'the call did not opt into f16 operands (allowF16)';
   const { a, b } = packSpecs(p, f16 ? 'rgba32uint' : 'rgba32float', (f16 ? 8 : 4) * S);
@@ -79,7 +62,7 @@ function asSubgroup(c: KernelConfig): SubgroupConfig {
 }
 
 export function subgroupKernel(gpu: Gpu, p: Problem, f16: boolean, cfg: SubgroupConfig): Kernel {
-  const S = kernelLanes(gpu);
+  const S = fixedSubgroupSize(gpu);
   const R = cfg.R;
   const CPL = f16 ? 2 : cfg.CPL;
   const nk = p.transB; // op(B) texture layout, see the header
