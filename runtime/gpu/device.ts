@@ -2,8 +2,11 @@
 // Facts this file relies on (shared/design/PERF-NOTES.md):
 //  - the object returned by create() must stay referenced while its device lives, or the process aborts;
 //  - requesting the adapter's maximum limits matters (storage bindings of 128 MiB, big workgroups);
-//  - the subgroup size follows LP_NATIVE_VECTOR_WIDTH on lavapipe (8 by default).
-import { availableParallelism } from 'node:os';
+//  - the subgroup size follows LP_NATIVE_VECTOR_WIDTH on lavapipe (8 by default); Mesa's shader
+//    cache must then be one per width (shaderCacheDirFor).
+import { mkdirSync } from 'node:fs';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
 import { create, globals } from 'webgpu';
 import { GpuUnavailableError } from './errors.ts';
 
@@ -36,8 +39,32 @@ const FIX =
   'run `npm run bootstrap` as root (it installs mesa-vulkan-drivers and libvulkan1, from bookworm-backports on Debian 12), ' +
   'or run `node scripts/probe-gpu.mjs` to see what Dawn reports.';
 
+/**
+ * Where Mesa should keep its on-disk shader cache, or undefined to leave Mesa's default. Mesa
+ * 25.0.7 does not key cache entries by LP_NATIVE_VECTOR_WIDTH: code compiled at one width is
+ * loaded at another, and lavapipe at 512 bits then fetches texels with 256-bit code (scrambled
+ * texels, wrong subgroup kernels; docs/perf.md). So when the width is set and the cache location
+ * is not, each width gets a directory of its own under dlmk's cache.
+ */
+export function shaderCacheDirFor(env: Record<string, string | undefined>): string | undefined {
+  const width = env['LP_NATIVE_VECTOR_WIDTH'];
+  if (!width || env['MESA_SHADER_CACHE_DIR'] || !/^\d+$/.test(width)) return undefined;
+  const base = env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
+  return join(base, 'dlmk', `mesa-lp${width}`);
+}
+
 async function open(): Promise<Gpu> {
   Object.assign(globalThis, globals);
+  // Read by Mesa when the driver loads, like LP_NUM_THREADS below.
+  const shaderCache = shaderCacheDirFor(process.env);
+  if (shaderCache) {
+    try {
+      mkdirSync(shaderCache, { recursive: true });
+      process.env['MESA_SHADER_CACHE_DIR'] = shaderCache;
+    } catch {
+      process.env['MESA_SHADER_CACHE_DISABLE'] = 'true'; // no separate cache: none rather than a shared one
+    }
+  }
   // lavapipe runs with one thread per core by default; 3-4 threads on 2 cores measured 10-40%
   // more throughput (PERF-NOTES.md; 1024^3 matmul 36.6 -> 44.2 GFLOP/s). Read when the driver
   // loads, so set before create(); a GPU driver ignores it, and a user's setting wins.

@@ -8,7 +8,7 @@ import type { KernelConfig } from './kernel.ts';
 import type { MatmulVariant } from './types.ts';
 
 /** Bump when kernels change enough that old measurements no longer describe them. */
-export const KERNELS_VERSION = 5;
+export const KERNELS_VERSION = 6;
 
 export interface TunedEntry {
   variant: MatmulVariant;
