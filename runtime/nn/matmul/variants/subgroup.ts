@@ -4,9 +4,11 @@
 // fetches one texel of op(A) per row (4 consecutive k) and the subgroup spreads those values
 // lane by lane; op(B) comes one texel per lane per k. No workgroup memory, no barriers; the
 // generator unrolls over lanes and rows, and loops over the 4 k of a texel. Spreading uses
-// subgroupShuffle with a constant lane: on lavapipe that is one vpermps, where
+// subgroupShuffle with a constant lane at 8 lanes: on lavapipe that is one vpermps, where
 // subgroupBroadcast costs four instructions (a permute, a broadcast and a masked zeroing);
-// measured 39.9 vs 34.7 GFLOP/s at 1024^3.
+// measured 39.9 vs 34.7 GFLOP/s at 1024^3. At 16 lanes (LP_NATIVE_VECTOR_WIDTH=512) it is the
+// other way round, by far: a shuffle-and-FMA loop ran at 32 GFLOP/s with subgroupShuffle and
+// 199 with subgroupBroadcast (LLVM 15, docs/perf.md), so kernels for more than 8 lanes broadcast.
 //
 // Operands come from textures (pack.ts), zero-padded along K so there is no k tail; rows and
 // columns past M and N read clamped texels and are not stored. op(B) is read in either layout:
@@ -69,6 +71,7 @@ export function subgroupKernel(gpu: Gpu, p: Problem, f16: boolean, cfg: Subgroup
   const kPerTexel = f16 ? 8 : 4;
   const kChunk = kPerTexel * S;
   const cols = 4 * S * CPL;
+  const spread = S > 8 ? 'subgroupBroadcast' : 'subgroupShuffle'; // see the header
   const rows = Array.from({ length: R }, (_, r) => r);
   const js = Array.from({ length: CPL }, (_, j) => j);
   const L: string[] = [];
@@ -138,7 +141,7 @@ export function subgroupKernel(gpu: Gpu, p: Problem, f16: boolean, cfg: Subgroup
     emit(`        let ar = ${pick(`a${r}`)};`);
     for (const j of js) emit(`        var x${j} = c${r}_${j};`);
     for (let l = 0; l < S; l++) {
-      emit(`        { let s = vec4f(subgroupShuffle(ar, ${l}u)); ${js.map((j) => `x${j} = fma(s, b${l}_${j}, x${j});`).join(' ')} }`);
+      emit(`        { let s = vec4f(${spread}(ar, ${l}u)); ${js.map((j) => `x${j} = fma(s, b${l}_${j}, x${j});`).join(' ')} }`);
     }
     for (const j of js) emit(`        c${r}_${j} = x${j};`);
     emit(`      }`);
