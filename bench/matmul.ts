@@ -2,6 +2,7 @@
 // backend (XNNPACK) measured in the same run, and against this CPU's fp32 peak.
 //
 //   npx tsx bench/matmul.ts [--shapes 256x256x256,1024x1024x1024,4096x256x1024] [--all]
+//   LP_NATIVE_VECTOR_WIDTH=512 npx tsx bench/matmul.ts ...   (lavapipe at 512 bits, AVX-512 CPUs)
 //
 // Shapes are M x N x K: C (M x N) = A (M x K) @ B (K x N). "weight B" rows treat B as a layer
 // weight held in a WeightMirror (packed once, re-packed only after invalidate(); that refresh is
@@ -38,7 +39,11 @@ const cpu = cpuPeak();
 const tf = await tfjsWasm();
 console.log(`adapter: ${gpu.description}${gpu.isSoftware ? ' (software)' : ''}; subgroups ${gpu.hasSubgroups ? `${gpu.subgroupMinSize}..${gpu.subgroupMaxSize}` : 'none'}; shader-f16 ${gpu.hasF16 ? 'yes' : 'no'}`);
 console.log(`cpu: ${cpu.model}; fp32 peak at lavapipe's width: ${cpu.formula}${cpu.hasAvx512 ? ` (at 512 bits: ${fmt(cpu.gflops512, 0)})` : ''}`);
-if (gpu.isSoftware) console.log(`lavapipe threads: LP_NUM_THREADS=${process.env['LP_NUM_THREADS'] ?? '(default: one per core)'}`);
+if (gpu.isSoftware) {
+  console.log(`lavapipe threads: LP_NUM_THREADS=${process.env['LP_NUM_THREADS'] ?? '(default: one per core)'}`);
+  // The width is read when the driver loads; runtime/gpu gives each set width its own Mesa shader cache.
+  console.log(`lavapipe width: LP_NATIVE_VECTOR_WIDTH=${process.env['LP_NATIVE_VECTOR_WIDTH'] ?? '(default: 256)'}; Mesa shader cache: ${process.env['MESA_SHADER_CACHE_DIR'] ?? "(Mesa's default)"}`);
+}
 console.log(`peer: ${tf.name}`);
 console.log(`autotune cache: ${autotuneCachePath()}`);
 
