@@ -225,22 +225,18 @@ export function encodeRowsOrColumns(cx: KernelContext, enc: GPUCommandEncoder, k
 
 /** Rows q_t(. | x0) for each x0 (t per position, or one t, or per sequence with L), [N, S]. */
 export async function rows(cx: KernelContext, x0: Uint32Array | number[], t: ArrayLike<number> | number, o: { L?: number; H?: number } = {}): Promise<Float32Array> {
-  const tok = cx.tokens(x0, 'token', 'x0');
-  const sh = cx.shape(tok.length, t, o.L, o.H);
-  const out = cx.fresh(tok.length * cx.S * 4);
-  const r = await cx.run({ out: { buf: out, bytes: tok.length * cx.S * 4 } }, (enc) =>
-    encodeRowsOrColumns(cx, enc, 'rows', { ...sh, tokens: cx.upload(tok), out }),
-  );
-  return new Float32Array(r.out);
+  return rowsOrColumns(cx, 'rows', cx.tokens(x0, 'token', 'x0'), t, o);
 }
 
 /** Columns q_t(xt | .) over x0 for each xt ([MASK] = V), [N, V]. */
 export async function columns(cx: KernelContext, xt: Uint32Array | number[], t: ArrayLike<number> | number, o: { L?: number; H?: number } = {}): Promise<Float32Array> {
-  const tok = cx.tokens(xt, 'state', 'xt');
+  return rowsOrColumns(cx, 'columns', cx.tokens(xt, 'state', 'xt'), t, o);
+}
+
+async function rowsOrColumns(cx: KernelContext, kind: 'rows' | 'columns', tok: Uint32Array, t: ArrayLike<number> | number, o: { L?: number; H?: number }): Promise<Float32Array> {
   const sh = cx.shape(tok.length, t, o.L, o.H);
-  const out = cx.fresh(tok.length * cx.V * 4);
-  const r = await cx.run({ out: { buf: out, bytes: tok.length * cx.V * 4 } }, (enc) =>
-    encodeRowsOrColumns(cx, enc, 'columns', { ...sh, tokens: cx.upload(tok), out }),
-  );
+  const bytes = tok.length * (kind === 'rows' ? cx.S : cx.V) * 4;
+  const out = cx.fresh(bytes);
+  const r = await cx.run({ out: { buf: out, bytes } }, (enc) => encodeRowsOrColumns(cx, enc, kind, { ...sh, tokens: cx.upload(tok), out }));
   return new Float32Array(r.out);
 }
