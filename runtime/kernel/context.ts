@@ -60,27 +60,10 @@ export interface KernelBinding {
   tabulated: boolean;
 }
 
-export class KernelContext implements KernelBinding {
-  readonly gpu: Gpu;
-  readonly spec: KernelSpec;
-  readonly V: number;
-  readonly S: number;
-  readonly st: KernelStructure;
-  readonly co: KernelCoefficients;
-  readonly lanes: number;
-  readonly colW: number;
-  readonly cpt: number;
-  readonly jump: DeviceGraph | null;
-  readonly graphs: Record<string, DeviceGraph>;
-  readonly resetDists: Float64Array[];
-  readonly distsBuf: GPUBuffer;
-  readonly p0: Float64Array;
-  readonly pipes: KernelPipelines;
-  readonly ws: Workspace;
-  readonly maxColumns: number;
-  readonly sparseHops: boolean;
-  readonly tabulated: boolean;
-
+// The binding's fields are the context's own, named once (in KernelBinding): the interface merges
+// into the class, and the constructor copies the binding in.
+export interface KernelContext extends Readonly<KernelBinding> {}
+export class KernelContext {
   // Device caches of the quantities, built on first use.
   /** pi_g^T A^n for n = 0..H (rows.ts resetPowers). */
   piA: { H: number; buf: GPUBuffer } | null = null;
@@ -98,25 +81,7 @@ export class KernelContext implements KernelBinding {
   priorState: { p1: Float64Array; buf: GPUBuffer; prob: GPUBuffer; alias: GPUBuffer; iterations: number; residual: number } | null = null;
 
   constructor(b: KernelBinding) {
-    this.gpu = b.gpu;
-    this.spec = b.spec;
-    this.V = b.V;
-    this.S = b.S;
-    this.st = b.st;
-    this.co = b.co;
-    this.lanes = b.lanes;
-    this.colW = b.colW;
-    this.cpt = b.cpt;
-    this.jump = b.jump;
-    this.graphs = b.graphs;
-    this.resetDists = b.resetDists;
-    this.distsBuf = b.distsBuf;
-    this.p0 = b.p0;
-    this.pipes = b.pipes;
-    this.ws = b.ws;
-    this.maxColumns = b.maxColumns;
-    this.sparseHops = b.sparseHops;
-    this.tabulated = b.tabulated;
+    Object.assign(this, b);
   }
 
   // ---------------------------------------------------------------- programs

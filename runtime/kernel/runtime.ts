@@ -71,51 +71,26 @@ export interface DescribeInfo {
 }
 
 export class KernelRuntime {
-  readonly S: number;
-  readonly st: KernelStructure;
-  readonly co: KernelCoefficients;
-  readonly lanes: number;
-  /** Lanes of the workgroup-per-position kernels (softmax statistics, reverse step, rates). */
-  readonly colW: number;
-  /** vec4 columns per invocation of the hop kernel. */
-  readonly cpt: number;
-  /** Effective jump operator (sum of the jump graphs by share), if any. */
-  readonly jump: DeviceGraph | null;
-  readonly graphs: Record<string, DeviceGraph>;
-  /** Reset distributions by group, float64, and on the device ([group][V] f32). */
-  readonly resetDists: Float64Array[];
-  readonly distsBuf: GPUBuffer;
-  readonly pipes: KernelPipelines;
-  readonly ws: Workspace;
   /** Graphs built on the GPU by createKernelRuntime, with their hash and build report. */
   readonly builtGraphs: Record<string, { hash: string; report: { fallbacks: number; candidates: number; seconds: number; notes?: string[] } }> = {};
-  /** The bound kernel, planning and caches the quantity modules share. */
+  /** The bound kernel, planning and caches the quantity modules share; the public fields below read it. */
   private readonly cx: KernelContext;
 
   constructor(readonly gpu: Gpu, readonly spec: KernelSpec, readonly V: number, inputs: KernelRuntimeInputs) {
     if (!(Number.isInteger(V) && V >= 2)) throw new KernelRuntimeError(`the vocabulary must have at least 2 tokens, got ${V}`);
     if (V > MAX_VOCAB) throw new KernelRuntimeError(`the vocabulary is ${V} tokens, more than the limit ${MAX_VOCAB} (docs/limits.md)`);
-    this.st = kernelStructure(spec);
-    this.S = V + (spec.hasMask ? 1 : 0);
-    this.co = new KernelCoefficients(this.st, inputs.rates ?? exprRates(this.st));
-    const tabulated = inputs.rates !== undefined;
-    this.lanes = Math.min(gpu.isSoftware ? 64 : 256, gpu.limits.maxComputeInvocationsPerWorkgroup);
-    this.pipes = new KernelPipelines(gpu);
-    // vec4 columns per hop invocation (index loads shared by 4 cpt positions; 8 measured fastest on lavapipe).
-    this.cpt = Number(process.env['DLMK_HOP_CPT'] ?? (gpu.isSoftware ? 8 : 1));
-    // Workgroup-per-position kernels: no more lanes than a quarter of the tokens (idle lanes and
-    // barriers cost on a CPU adapter), at least 8.
-    this.colW = Math.min(this.lanes, Math.max(8, 2 ** Math.floor(Math.log2(Math.max(1, V / 4)))));
-    this.ws = new Workspace(gpu);
-    if (this.st.resets.length > MAX_GROUPS) {
-      throw new KernelRuntimeError(`at most ${MAX_GROUPS} distinct reset distributions are supported on the GPU, the kernel has ${this.st.resets.length}`);
+    const st = kernelStructure(spec);
+    const co = new KernelCoefficients(st, inputs.rates ?? exprRates(st));
+    const lanes = Math.min(gpu.isSoftware ? 64 : 256, gpu.limits.maxComputeInvocationsPerWorkgroup);
+    if (st.resets.length > MAX_GROUPS) {
+      throw new KernelRuntimeError(`at most ${MAX_GROUPS} distinct reset distributions are supported on the GPU, the kernel has ${st.resets.length}`);
     }
     // Graphs.
-    this.graphs = {};
+    const graphs: Record<string, DeviceGraph> = {};
     for (const g of spec.graphs) {
       const host = inputs.graphs?.[g.name];
       if (!host) {
-        if (this.st.jumpGraphs.includes(g.name) || usesGraphInRules(spec, g.name)) {
+        if (st.jumpGraphs.includes(g.name) || usesGraphInRules(spec, g.name)) {
           throw new KernelRuntimeError(`graph '${g.name}' is not built: pass it in 'graphs' (or embeddings to build it)`, `graphs`);
         }
         continue;
@@ -126,31 +101,29 @@ export class KernelRuntime {
       if (g.hash !== undefined && g.hash !== graphHash(host)) {
         throw new KernelRuntimeError(`graph '${g.name}' has hash ${graphHash(host)}, but the spec was bound to a graph with hash ${g.hash} (other embeddings, classes or options?)`, `graphs.${g.name}.hash`);
       }
-      this.graphs[g.name] = uploadGraph(gpu, host, g.name);
+      graphs[g.name] = uploadGraph(gpu, host, g.name);
     }
-    if (this.st.jumpGraphs.length > 1 && !this.st.proportional) {
+    if (st.jumpGraphs.length > 1 && !st.proportional) {
       throw new KernelRuntimeError(
         'jump channels on different graphs with time-varying shares have no fixed mixture graph; the GPU back end needs proportional jump channels',
         'channels',
       );
     }
-    if (this.st.jumpGraphs.length) {
-      const sa = this.st.jumpChannels.reduce((a, c) => a + (this.st.proportional ? this.st.shares[c]! : 1), 0);
-      const parts = this.st.jumpGraphs.map((name) => {
-        const w = this.st.jumpChannels
+    let jump: DeviceGraph | null = null;
+    if (st.jumpGraphs.length) {
+      const sa = st.jumpChannels.reduce((a, c) => a + (st.proportional ? st.shares[c]! : 1), 0);
+      const parts = st.jumpGraphs.map((name) => {
+        const w = st.jumpChannels
           .filter((c) => (spec.channels[c]!.operator as { graph: string }).graph === name)
-          .reduce((a, c) => a + (this.st.proportional ? this.st.shares[c]! : 1), 0);
-        return { g: this.graphs[name]!.host, weight: w / sa };
+          .reduce((a, c) => a + (st.proportional ? st.shares[c]! : 1), 0);
+        return { g: graphs[name]!.host, weight: w / sa };
       });
-      this.jump = parts.length === 1 ? this.graphs[this.st.jumpGraphs[0]!]! : uploadGraph(gpu, combineGraphs(parts), 'jump');
-    } else this.jump = null;
+      jump = parts.length === 1 ? graphs[st.jumpGraphs[0]!]! : uploadGraph(gpu, combineGraphs(parts), 'jump');
+    }
     // Reset distributions.
-    this.resetDists = this.st.resets.map((g) => resolveDist(g.dist, V, inputs));
-    const flat = new Float32Array(Math.max(1, this.resetDists.length) * V);
-    this.resetDists.forEach((p, i) => flat.set(Float32Array.from(p), i * V));
-    this.distsBuf = tableBuffer(gpu, flat, 'reset dists');
-    // The data law the prior's power iteration starts from (as the reference): unigram, else uniform.
-    const p0 = inputs.unigram ? resolveDist({ kind: 'unigram' }, V, inputs) : new Float64Array(V).fill(1 / V);
+    const resetDists = st.resets.map((g) => resolveDist(g.dist, V, inputs));
+    const flat = new Float32Array(Math.max(1, resetDists.length) * V);
+    resetDists.forEach((p, i) => flat.set(Float32Array.from(p), i * V));
     const budget = inputs.memoryBudget ?? 512 * 2 ** 20;
     const perColumn = 8 * V * 4;
     const byBinding = Math.floor(maxBindingBytes(gpu) / (V * 4));
@@ -158,13 +131,46 @@ export class KernelRuntime {
     // (a few MiB of a CPU's L2/L3 on a software adapter, a share of a GPU's L2) so gathers hit it.
     const cache = Number(process.env['DLMK_KERNEL_CACHE_BYTES'] ?? inputs.cacheBytes ?? (gpu.isSoftware ? 4 : 24) * 2 ** 20);
     const byCache = Math.max(16, Math.floor(cache / (V * 4)));
-    const sparseHops = inputs.sparseHops !== false && process.env['DLMK_SPARSE_HOPS'] !== '0';
-    const maxColumns = Math.max(4, Math.floor(Math.min(budget / perColumn, byBinding, byCache, 65535) / 4) * 4);
     this.cx = new KernelContext({
-      gpu, spec, V, S: this.S, st: this.st, co: this.co, lanes: this.lanes, colW: this.colW, cpt: this.cpt, jump: this.jump, graphs: this.graphs,
-      resetDists: this.resetDists, distsBuf: this.distsBuf, p0, pipes: this.pipes, ws: this.ws, maxColumns, sparseHops, tabulated,
+      gpu,
+      spec,
+      V,
+      S: V + (spec.hasMask ? 1 : 0),
+      st,
+      co,
+      lanes,
+      // Workgroup-per-position kernels: no more lanes than a quarter of the tokens (idle lanes and
+      // barriers cost on a CPU adapter), at least 8.
+      colW: Math.min(lanes, Math.max(8, 2 ** Math.floor(Math.log2(Math.max(1, V / 4))))),
+      // vec4 columns per hop invocation (index loads shared by 4 cpt positions; 8 measured fastest on lavapipe).
+      cpt: Number(process.env['DLMK_HOP_CPT'] ?? (gpu.isSoftware ? 8 : 1)),
+      jump,
+      graphs,
+      resetDists,
+      distsBuf: tableBuffer(gpu, flat, 'reset dists'),
+      // The data law the prior's power iteration starts from (as the reference): unigram, else uniform.
+      p0: inputs.unigram ? resolveDist({ kind: 'unigram' }, V, inputs) : new Float64Array(V).fill(1 / V),
+      pipes: new KernelPipelines(gpu),
+      ws: new Workspace(gpu),
+      maxColumns: Math.max(4, Math.floor(Math.min(budget / perColumn, byBinding, byCache, 65535) / 4) * 4),
+      sparseHops: inputs.sparseHops !== false && process.env['DLMK_SPARSE_HOPS'] !== '0',
+      tabulated: inputs.rates !== undefined,
     });
   }
+
+  // The bound kernel's public fields (documented on KernelBinding, runtime/kernel/context.ts).
+  get S(): number { return this.cx.S; }
+  get st(): KernelStructure { return this.cx.st; }
+  get co(): KernelCoefficients { return this.cx.co; }
+  get lanes(): number { return this.cx.lanes; }
+  get colW(): number { return this.cx.colW; }
+  get cpt(): number { return this.cx.cpt; }
+  get jump(): DeviceGraph | null { return this.cx.jump; }
+  get graphs(): Record<string, DeviceGraph> { return this.cx.graphs; }
+  get resetDists(): Float64Array[] { return this.cx.resetDists; }
+  get distsBuf(): GPUBuffer { return this.cx.distsBuf; }
+  get pipes(): KernelPipelines { return this.cx.pipes; }
+  get ws(): Workspace { return this.cx.ws; }
 
   /** Compiles the pipelines every call needs (PERF-NOTES: warm at load). */
   async warm(): Promise<void> {
