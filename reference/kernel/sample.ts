@@ -65,7 +65,7 @@ export function sampleForward(st: Structure, x0: number, t: number, rng: () => n
   const Lt = st.lambdas(t);
   const T = st.totals(Lt);
   if (st.hasMask && rng() < -Math.expm1(-T.m)) return st.m;
-  return walkBack(st, t, x0, -Math.log(rng()), rng);
+  return walkBack(st, t, Lt, x0, -Math.log(rng()), rng);
 }
 
 /**
@@ -74,14 +74,17 @@ export function sampleForward(st: Structure, x0: number, t: number, rng: () => n
  * from Exp(1) conditioned on E < Lambda_u(t). The law of the x-independent part of every row.
  */
 export function sampleRho(st: Structure, t: number, rng: () => number): number {
-  const Tu = st.totals(st.lambdas(t)).u;
+  const Lt = st.lambdas(t);
+  const Tu = st.totals(Lt).u;
   if (!(Tu > 0)) throw new RangeError(`no reset can have happened by t = ${t} (the reset amount is 0)`);
-  return walkBack(st, t, -1, -Math.log1p(-rng() * -Math.expm1(-Tu)), rng);
+  return walkBack(st, t, Lt, -1, -Math.log1p(-rng() * -Math.expm1(-Tu)), rng);
 }
 
-/** The unmasked path to t from x0, given the reset-clock distance E back from t to the last reset (none when E >= Lambda_u(t)). */
-function walkBack(st: Structure, t: number, x0: number, E: number, rng: () => number): number {
-  const Lt = st.lambdas(t);
+/**
+ * The unmasked path to t from x0, given the reset-clock distance E back from t to the last reset
+ * (none when E >= Lambda_u(t)); Lt = Lambda_c(t), which the caller has already evaluated.
+ */
+function walkBack(st: Structure, t: number, Lt: Float64Array, x0: number, E: number, rng: () => number): number {
   const T = st.totals(Lt);
   let x = x0;
   // Jump clock interval (in Lambda_a units) that the walk covers, and where it starts.
