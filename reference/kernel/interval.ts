@@ -29,6 +29,7 @@ export class Interval {
   /** Per-channel amounts Lambda_c(t) - Lambda_c(s) (or Lambda_c(t) from the clean data). */
   readonly amounts: Float64Array;
   private rhoCache: Float64Array | null = null;
+  private rhoMassCache: number | null = null;
   private readonly ode: OdeJumps | null;
 
   constructor(readonly st: Structure, readonly start: Start, readonly t: number) {
@@ -96,6 +97,16 @@ export class Interval {
   rho(): Float64Array {
     if (!this.rhoCache) this.rhoCache = this.ode ? this.ode.rho() : this.rhoByHops();
     return this.rhoCache;
+  }
+
+  /** |rho| = sum of rho over the real tokens (summed once per interval). */
+  rhoMass(): number {
+    if (this.rhoMassCache === null) {
+      let s = 0;
+      for (const r of this.rho()) s += r;
+      this.rhoMassCache = s;
+    }
+    return this.rhoMassCache;
   }
 
   private rhoByHops(): Float64Array {

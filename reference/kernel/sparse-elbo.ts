@@ -67,10 +67,8 @@ export function elboEstimate(ctx: Ctx, logits: Float64Array, x0: number, xt: num
   const probs = softmax(logits);
   const rho = iv.rho();
   const k = iv.em * iv.eu;
-  let rhoMass = 0;
-  for (let i = 0; i < V; i++) rhoMass += rho[i]!;
   const walkW = walkMass(iv, H);
-  const A = iv.em * (iv.eu * walkW + rhoMass);
+  const A = iv.em * (iv.eu * walkW + iv.rhoMass());
   const row = sparseWalkRow(iv, x0, H);
   let work = row.work;
   const aAt = (y: number) => (y === st.m && st.hasMask ? -Math.expm1(-iv.Lm) : k * (row.v.get(y) ?? 0) + iv.em * rho[y]!);

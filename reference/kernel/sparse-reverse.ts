@@ -47,8 +47,7 @@ export function reverseParts(ctx: Ctx, probs: Float64Array, xt: number, t: numbe
   const Hs = H ?? ivs.defaultHops();
   const Hst = H ?? ivst.defaultHops();
   const rhoS = ivs.rho();
-  let rhoMass = 0;
-  for (const r of rhoS) rhoMass += r;
+  const rhoMass = ivs.rhoMass();
   const walkS = walkMass(ivs, Hs);
   if (st.hasMask && xt === st.m) {
     const unmask = -Math.expm1(-ivst.Lm) * ivs.em;
